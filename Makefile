@@ -1,0 +1,51 @@
+# Servicestelle — `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(BIN)/servicestelle: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml $(BIN)/servicestelle
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund && touch $@; \
+	else echo "npm not found: browser accessibility checks will be skipped"; fi
+
+install: $(BIN)/servicestelle ## Virtualenv with the service installed (editable)
+
+run: $(BIN)/servicestelle ## Demo instance (SQLite, synthetic data) on http://127.0.0.1:5000
+	$(BIN)/servicestelle demo
+
+demo-code: $(BIN)/servicestelle ## Current second-factor code of a demo user: make demo-code USER=beraterin
+	@$(BIN)/servicestelle demo code $(USER)
+
+test: $(VENV)/.dev-installed node_modules/.installed ## The whole test suite (SQLite, PostgreSQL, Chromium)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed ## ruff and mypy
+	$(BIN)/ruff check servicestelle crypto audit tests bench migrations
+	$(BIN)/mypy
+
+bench: $(VENV)/.dev-installed ## Benchmarks, printed as one table
+	$(BIN)/python -m bench
+
+translations: $(VENV)/.dev-installed ## Extract messages and update the English catalogue
+	$(BIN)/pybabel extract -F babel.cfg -o servicestelle/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i servicestelle/translations/messages.pot -d servicestelle/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d servicestelle/translations
+
+clean: ## Remove the virtualenv, caches and the local instance
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache instance dist build
+
+.PHONY: help install run demo-code test lint bench translations clean

@@ -1,0 +1,1 @@
+"""Envelope encryption, keyring and blind indexes (framework-free; arrives with case records)."""

@@ -1,0 +1,1 @@
+"""The user's own account: password, second factor, recovery codes, API tokens."""

@@ -1,0 +1,1 @@
+"""JSON API under /api/v1: bearer tokens, the same permissions as the UI."""

@@ -1,0 +1,391 @@
+"""The only writers of accounts: creation, login steps, second factor, roles, disabling.
+
+Each public operation is one transaction and commits it. Log lines carry user ids, never
+names, passwords or codes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete
+
+from servicestelle import clock, services
+from servicestelle.auth import recovery, sealing, throttle, totp
+from servicestelle.auth.login_state import Step
+from servicestelle.auth.models import RecoveryCode, User, UserRole
+from servicestelle.auth.passwords import PasswordRejected, check_policy
+from servicestelle.auth.queries import (
+    USERNAME_PATTERN,
+    count_active_admins,
+    get_user_by_username,
+    normalise_username,
+    unused_recovery_codes,
+)
+from servicestelle.centres.models import Centre
+from servicestelle.extensions import db
+from servicestelle.roles import Role, RoleConflict, check_separation
+from servicestelle.sessions.operations import end_user_sessions
+
+log = logging.getLogger(__name__)
+
+DISPLAY_NAME_MAX = 120
+
+
+class AccountError(ValueError):
+    """An account change was refused; the message is shown to the user (translatable)."""
+
+
+# --- creating users -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreatedUser:
+    user: User
+    #: The TOTP seed when the second factor was set up at creation (command line only).
+    seed: bytes | None = None
+
+
+def create_user(
+    *,
+    centre: Centre,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: Iterable[Role],
+    must_change_password: bool = False,
+    with_second_factor: bool = False,
+) -> CreatedUser:
+    """Add a user with a policy-checked password and a role set that passes separation."""
+    name = normalise_username(username)
+    if not USERNAME_PATTERN.match(name):
+        raise AccountError(
+            str(
+                _l(
+                    "Benutzername: 2–64 Zeichen, Kleinbuchstaben, Ziffern, Punkt, Binde- und Unterstrich."
+                )
+            )
+        )
+    if get_user_by_username(name) is not None:
+        raise AccountError(str(_l("Diesen Benutzernamen gibt es schon.")))
+    display = display_name.strip() or name
+    if len(display) > DISPLAY_NAME_MAX:
+        raise AccountError(str(_l("Der Anzeigename ist zu lang.")))
+    try:
+        role_set = check_separation(roles)
+        normalised = check_policy(password, name)
+    except (RoleConflict, PasswordRejected) as exc:
+        raise AccountError(str(exc)) from None
+    now = clock.now()
+    user = User(
+        centre_id=centre.id,
+        username=name,
+        display_name=display,
+        password_hash=services.password_service().hash(normalised),
+        is_active=True,
+        must_change_password=must_change_password,
+        totp_last_step=0,
+        created_at=now,
+        password_changed_at=now,
+    )
+    user.role_rows = [UserRole(role=role.value) for role in sorted(role_set)]
+    db.session.add(user)
+    db.session.flush()
+    seed = None
+    if with_second_factor:
+        seed = totp.new_seed()
+        user.totp_secret_sealed = _seal_seed(user, seed, "totp_secret_sealed")
+        user.totp_enrolled_at = now
+    db.session.commit()
+    log.info("user created: user_id=%s centre_id=%s", user.id, centre.id)
+    return CreatedUser(user=user, seed=seed)
+
+
+# --- login ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PasswordStep:
+    outcome: str  # "ok", "failed" or "throttled"
+    user: User | None = None
+    next_step: Step | None = None
+    retry_at: datetime | None = None
+
+
+def _throttle_keys(username: str, client_address: str) -> list[throttle.ThrottleKey]:
+    settings = services.settings()
+    return [
+        throttle.make_key(
+            settings.secret_key,
+            throttle.ACCOUNT,
+            normalise_username(username),
+            settings.account_throttle,
+        ),
+        throttle.make_key(
+            settings.secret_key, throttle.CLIENT, client_address, settings.client_throttle
+        ),
+    ]
+
+
+def check_password_step(username: str, password: str, client_address: str) -> PasswordStep:
+    """First login step. Unknown users, disabled users and wrong passwords fail alike."""
+    now = clock.now()
+    keys = _throttle_keys(username, client_address)
+    retry_at = throttle.blocked_until(keys, now)
+    if retry_at is not None:
+        return PasswordStep(outcome="throttled", retry_at=retry_at)
+    user = get_user_by_username(username)
+    usable = user is not None and user.is_active
+    result = services.password_service().verify(
+        user.password_hash if usable and user else None, password
+    )
+    if not result.ok or user is None:
+        outcome = throttle.record_failure(keys, now)
+        db.session.commit()
+        log.info("login failed at password step%s", " (key locked)" if outcome.locked else "")
+        return PasswordStep(outcome="failed")
+    if result.new_hash is not None:
+        user.password_hash = result.new_hash
+        log.info("password rehashed with current parameters: user_id=%s", user.id)
+    db.session.commit()
+    next_step = Step.SECOND_FACTOR if user.has_second_factor else Step.ENROL
+    return PasswordStep(outcome="ok", user=user, next_step=next_step)
+
+
+@dataclass(frozen=True)
+class SecondFactorStep:
+    outcome: str  # "ok", "failed" or "throttled"
+    retry_at: datetime | None = None
+    used_recovery_code: bool = False
+    recovery_codes_left: int | None = None
+
+
+def check_second_factor(user: User, code: str, client_address: str) -> SecondFactorStep:
+    """Second login step (and re-authentication): a TOTP code or an unused recovery code."""
+    now = clock.now()
+    keys = _throttle_keys(user.username, client_address)
+    retry_at = throttle.blocked_until(keys, now)
+    if retry_at is not None:
+        return SecondFactorStep(outcome="throttled", retry_at=retry_at)
+    if recovery.looks_like_recovery_code(code):
+        matched = _use_recovery_code(user, code, now)
+        if matched:
+            throttle.reset(keys[0])
+            left = len(unused_recovery_codes(user.id))
+            db.session.commit()
+            log.info("recovery code used: user_id=%s left=%s", user.id, left)
+            return SecondFactorStep(outcome="ok", used_recovery_code=True, recovery_codes_left=left)
+    elif user.totp_secret_sealed is not None:
+        seed = _unseal_seed(user, user.totp_secret_sealed, "totp_secret_sealed")
+        check = totp.check_code(seed, code, now, user.totp_last_step)
+        if check.ok and check.step is not None:
+            user.totp_last_step = check.step
+            throttle.reset(keys[0])
+            db.session.commit()
+            return SecondFactorStep(outcome="ok")
+    throttle.record_failure(keys, now)
+    db.session.commit()
+    log.info("login failed at second-factor step: user_id=%s", user.id)
+    return SecondFactorStep(outcome="failed")
+
+
+def _use_recovery_code(user: User, code: str, now: datetime) -> bool:
+    for row in unused_recovery_codes(user.id):
+        if recovery.matches(code, row.code_hash):
+            row.used_at = now
+            return True
+    return False
+
+
+# --- second factor enrolment ----------------------------------------------------------
+
+
+def start_enrolment(user: User) -> None:
+    """Create a new seed to enrol; the current second factor stays valid until it is confirmed."""
+    user.totp_pending_sealed = _seal_seed(user, totp.new_seed(), "totp_pending_sealed")
+    db.session.commit()
+
+
+def pending_seed(user: User) -> bytes | None:
+    """The seed waiting for confirmation, if an enrolment was started."""
+    if user.totp_pending_sealed is None:
+        return None
+    return _unseal_seed(user, user.totp_pending_sealed, "totp_pending_sealed")
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    recovery_codes: list[str] = field(default_factory=list)
+
+
+def confirm_enrolment(user: User, code: str, *, keep_token: str | None) -> Enrolment | None:
+    """Make the pending seed the user's second factor once a code from it is entered.
+
+    Returns the new recovery codes (shown once), or None when the code is wrong.
+    """
+    if user.totp_pending_sealed is None:
+        return None
+    seed = _unseal_seed(user, user.totp_pending_sealed, "totp_pending_sealed")
+    now = clock.now()
+    check = totp.check_code(seed, code, now, last_step=0)
+    if not check.ok or check.step is None:
+        return None
+    user.totp_secret_sealed = _seal_seed(user, seed, "totp_secret_sealed")
+    user.totp_pending_sealed = None
+    user.totp_last_step = check.step
+    user.totp_enrolled_at = now
+    codes = _replace_recovery_codes(user, now)
+    ended = end_user_sessions(user.id, keep_token=keep_token)
+    db.session.commit()
+    log.info("second factor enrolled: user_id=%s other_sessions_ended=%s", user.id, ended)
+    return Enrolment(recovery_codes=codes)
+
+
+def regenerate_recovery_codes(user: User) -> list[str]:
+    codes = _replace_recovery_codes(user, clock.now())
+    db.session.commit()
+    log.info("recovery codes regenerated: user_id=%s", user.id)
+    return codes
+
+
+def _replace_recovery_codes(user: User, now: datetime) -> list[str]:
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = recovery.new_codes()
+    for code in codes:
+        db.session.add(
+            RecoveryCode(user_id=user.id, code_hash=recovery.hash_code(code), created_at=now)
+        )
+    return codes
+
+
+def current_code_for_demo(user: User) -> str:
+    """The user's current TOTP code (only ever called for a demo instance)."""
+    if user.totp_secret_sealed is None:
+        raise AccountError("this user has not enrolled a second factor")
+    return totp.current_code(
+        _unseal_seed(user, user.totp_secret_sealed, "totp_secret_sealed"), clock.now()
+    )
+
+
+def _seal_seed(user: User, seed: bytes, column: str) -> bytes:
+    return sealing.seal(
+        services.settings().secret_key, seed, table="users", column=column, row_id=user.id
+    )
+
+
+def _unseal_seed(user: User, blob: bytes, column: str) -> bytes:
+    return sealing.unseal(
+        services.settings().secret_key, blob, table="users", column=column, row_id=user.id
+    )
+
+
+# --- password changes -----------------------------------------------------------------
+
+
+def change_own_password(
+    user: User, *, current_password: str | None, new_password: str, keep_token: str | None
+) -> None:
+    """Set a new password; ``current_password`` is required except in the forced change."""
+    passwords = services.password_service()
+    if (
+        current_password is not None
+        and not passwords.verify(user.password_hash, current_password).ok
+    ):
+        raise AccountError(str(_l("Das bisherige Passwort stimmt nicht.")))
+    if passwords.verify(user.password_hash, new_password).ok:
+        raise AccountError(str(_l("Das neue Passwort muss sich vom bisherigen unterscheiden.")))
+    _set_password(user, new_password, must_change=False)
+    ended = end_user_sessions(user.id, keep_token=keep_token)
+    db.session.commit()
+    log.info("password changed: user_id=%s other_sessions_ended=%s", user.id, ended)
+
+
+def _set_password(user: User, new_password: str, *, must_change: bool) -> None:
+    try:
+        normalised = check_policy(new_password, user.username)
+    except PasswordRejected as exc:
+        raise AccountError(exc.reason) from None
+    user.password_hash = services.password_service().hash(normalised)
+    user.password_changed_at = clock.now()
+    user.must_change_password = must_change
+
+
+# --- administration -------------------------------------------------------------------
+
+
+def _refuse_self(actor: User, user: User) -> None:
+    if actor.id == user.id:
+        raise AccountError(str(_l("Das eigene Konto kann hier nicht geändert werden.")))
+
+
+def _refuse_last_admin(user: User, remaining_roles: frozenset[Role] | None) -> None:
+    losing_admin = Role.ADMIN in user.roles and (
+        remaining_roles is None or Role.ADMIN not in remaining_roles
+    )
+    if losing_admin and user.is_active and count_active_admins() <= 1:
+        raise AccountError(str(_l("Die letzte aktive Administration kann nicht entfernt werden.")))
+
+
+def set_roles(actor: User, user: User, roles: Iterable[Role]) -> None:
+    """Replace a user's roles; all their sessions end so the change applies everywhere."""
+    _refuse_self(actor, user)
+    try:
+        role_set = check_separation(roles)
+    except RoleConflict as exc:
+        raise AccountError(str(exc)) from None
+    if role_set == user.roles:
+        return
+    _refuse_last_admin(user, role_set)
+    user.role_rows = [UserRole(role=role.value) for role in sorted(role_set)]
+    end_user_sessions(user.id)
+    db.session.commit()
+    log.info(
+        "roles changed: user_id=%s by=%s roles=%s", user.id, actor.id, ",".join(sorted(role_set))
+    )
+
+
+def disable_user(actor: User | None, user: User) -> None:
+    """Disable an account: no login, no API token, every session ends. ``actor`` None = CLI."""
+    if actor is not None:
+        _refuse_self(actor, user)
+    _refuse_last_admin(user, None)
+    if not user.is_active:
+        return
+    user.is_active = False
+    user.disabled_at = clock.now()
+    end_user_sessions(user.id)
+    db.session.commit()
+    log.info("user disabled: user_id=%s by=%s", user.id, actor.id if actor else "cli")
+
+
+def enable_user(actor: User, user: User) -> None:
+    _refuse_self(actor, user)
+    user.is_active = True
+    user.disabled_at = None
+    db.session.commit()
+    log.info("user enabled: user_id=%s by=%s", user.id, actor.id)
+
+
+def reset_second_factor(actor: User, user: User) -> None:
+    """Drop a user's second factor and recovery codes; they enrol again at their next login."""
+    _refuse_self(actor, user)
+    user.totp_secret_sealed = None
+    user.totp_pending_sealed = None
+    user.totp_enrolled_at = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    end_user_sessions(user.id)
+    db.session.commit()
+    log.info("second factor reset: user_id=%s by=%s", user.id, actor.id)
+
+
+def reset_password(actor: User, user: User, new_password: str) -> None:
+    """Set a one-time password the user must replace at their next login."""
+    _refuse_self(actor, user)
+    _set_password(user, new_password, must_change=True)
+    end_user_sessions(user.id)
+    db.session.commit()
+    log.info("password reset by admin: user_id=%s by=%s", user.id, actor.id)

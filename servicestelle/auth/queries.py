@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from flask import abort
+from sqlalchemy import func, select
+
+from servicestelle.auth.models import RecoveryCode, User, UserRole
+from servicestelle.extensions import db
+from servicestelle.roles import Role
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+def normalise_username(raw: str) -> str:
+    return unicodedata.normalize("NFKC", raw).strip().lower()
+
+
+def get_user_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def get_user_in_centre_or_404(user_id: int, centre_id: int) -> User:
+    """A user of the given centre; other centres' users do not exist for the caller."""
+    user = db.session.get(User, user_id)
+    if user is None or user.centre_id != centre_id:
+        abort(404)
+    return user
+
+
+def users_of_centre(centre_id: int) -> list[User]:
+    return list(
+        db.session.scalars(select(User).where(User.centre_id == centre_id).order_by(User.username))
+    )
+
+
+def all_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.username)))
+
+
+def count_active_admins() -> int:
+    statement = (
+        select(func.count(User.id))
+        .join(UserRole)
+        .where(User.is_active.is_(True), UserRole.role == Role.ADMIN.value)
+    )
+    return int(db.session.scalar(statement) or 0)
+
+
+def unused_recovery_codes(user_id: int) -> list[RecoveryCode]:
+    return list(
+        db.session.scalars(
+            select(RecoveryCode).where(
+                RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None)
+            )
+        )
+    )

@@ -1,0 +1,1 @@
+"""Centres (Beratungsstellen): the tenants every user and, later, every case belongs to."""

@@ -1,0 +1,260 @@
+"""Typed, frozen settings read from ``SERVICESTELLE_*`` environment variables.
+
+Three profiles:
+
+- ``production`` (the default): every secret must come from a file that only the service can
+  read; weak password-hash parameters, a missing or default secret key are refused.
+- ``demo``: the embedded instance of ``servicestelle demo`` — SQLite, secret kept in the
+  instance folder, cookies without ``Secure`` so that http://127.0.0.1 works. Says so loudly.
+- ``test``: for the test suite only; allows cheap password hashing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+Profile = Literal["production", "demo", "test"]
+PROFILES: tuple[Profile, ...] = ("production", "demo", "test")
+
+ENV_PREFIX = "SERVICESTELLE_"
+SECRET_KEY_FILENAME = "secret_key"  # noqa: S105 - a file name
+MIN_SECRET_BYTES = 32
+#: Secrets that appear in tutorials and templates; a production instance must not use them.
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "dev", "development", "default", "servicestelle"}
+)
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unusable; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class PasswordHashParameters:
+    """Argon2id cost parameters (memory in KiB)."""
+
+    time_cost: int
+    memory_cost_kib: int
+    parallelism: int
+
+    def at_least(self, floor: PasswordHashParameters) -> bool:
+        """True when no parameter is below the floor's."""
+        return (
+            self.time_cost >= floor.time_cost
+            and self.memory_cost_kib >= floor.memory_cost_kib
+            and self.parallelism >= floor.parallelism
+        )
+
+
+#: OWASP Password Storage Cheat Sheet floor for argon2id: 19 MiB, t=2, p=1.
+OWASP_FLOOR = PasswordHashParameters(time_cost=2, memory_cost_kib=19_456, parallelism=1)
+#: RFC 9106 §4 second recommendation ("low memory"): 64 MiB, t=3, p=4. Above the OWASP floor
+#: in every parameter; measured in bench/ at about 0.1–0.2 s per check on two cores.
+RFC_9106_LOW_MEMORY = PasswordHashParameters(time_cost=3, memory_cost_kib=65_536, parallelism=4)
+#: Only for the test suite: hashing at production cost would make the suite minutes slower.
+TEST_ONLY_CHEAP = PasswordHashParameters(time_cost=1, memory_cost_kib=1_024, parallelism=1)
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """Failed-login throttling for one kind of key (account or client address)."""
+
+    free_failures: int  # failures allowed before any delay
+    base_delay_seconds: int  # first delay; doubles with each further failure
+    max_delay_seconds: int
+    lock_after: int  # failures that lock the key for lock_seconds
+    lock_seconds: int
+    forget_after_seconds: int  # a quiet key starts again from zero
+
+
+ACCOUNT_THROTTLE = ThrottlePolicy(
+    free_failures=3,
+    base_delay_seconds=2,
+    max_delay_seconds=60,
+    lock_after=10,
+    lock_seconds=15 * 60,
+    forget_after_seconds=24 * 3600,
+)
+CLIENT_THROTTLE = ThrottlePolicy(
+    free_failures=10,
+    base_delay_seconds=1,
+    max_delay_seconds=30,
+    lock_after=50,
+    lock_seconds=15 * 60,
+    forget_after_seconds=3600,
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service needs to start; immutable once built."""
+
+    profile: Profile
+    instance_path: Path
+    database_url: str
+    secret_key: bytes = field(repr=False)
+    password_hash: PasswordHashParameters = RFC_9106_LOW_MEMORY
+    #: Memory the password hasher may use at once; bounds concurrent logins.
+    password_hash_memory_budget_mib: int = 512
+    session_idle_minutes: int = 15
+    session_absolute_hours: int = 10
+    #: Sensitive actions need password + code entered at most this long ago.
+    reauth_minutes: int = 5
+    #: A half-finished login (password given, code missing) expires after this.
+    pending_login_minutes: int = 5
+    account_throttle: ThrottlePolicy = ACCOUNT_THROTTLE
+    client_throttle: ThrottlePolicy = CLIENT_THROTTLE
+    api_token_default_days: int = 90
+    api_token_max_days: int = 365
+    max_content_length: int = 1024 * 1024
+    #: Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
+    trusted_proxies: int = 0
+    default_locale: str = "de"
+
+    @property
+    def is_production(self) -> bool:
+        return self.profile == "production"
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Secure cookies everywhere but the local demo (plain http on 127.0.0.1)."""
+        return self.profile != "demo"
+
+    @property
+    def session_cookie_name(self) -> str:
+        # Browsers reject a __Host- cookie without Secure, so the plain-http demo uses a plain name.
+        return "__Host-servicestelle" if self.cookie_secure else "servicestelle-demo"
+
+    @property
+    def hsts(self) -> bool:
+        return self.profile == "production"
+
+    @property
+    def max_concurrent_password_checks(self) -> int:
+        """How many argon2 computations fit into the memory budget at once."""
+        budget_kib = self.password_hash_memory_budget_mib * 1024
+        return max(1, budget_kib // self.password_hash.memory_cost_kib)
+
+    def with_changes(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (tests, CLI overrides), validated again."""
+        updated = replace(self, **changes)  # type: ignore[arg-type]
+        updated.validate()
+        return updated
+
+    def validate(self) -> None:
+        """Refuse combinations that would be unsafe for the chosen profile."""
+        if self.profile not in PROFILES:
+            raise ConfigError(f"unknown profile {self.profile!r}; use one of {', '.join(PROFILES)}")
+        if len(self.secret_key) < MIN_SECRET_BYTES:
+            raise ConfigError(f"the secret key must be at least {MIN_SECRET_BYTES} bytes long")
+        if self.secret_key.strip().lower().decode("utf-8", "replace") in KNOWN_DEFAULT_SECRETS:
+            raise ConfigError("the secret key is a well-known default; generate a random one")
+        if self.profile != "test" and not self.password_hash.at_least(OWASP_FLOOR):
+            raise ConfigError(
+                "password hash parameters are below the OWASP floor (argon2id, 19 MiB, t=2, p=1)"
+            )
+        if self.session_idle_minutes <= 0 or self.session_absolute_hours <= 0:
+            raise ConfigError("session timeouts must be positive")
+        if self.trusted_proxies < 0:
+            raise ConfigError("SERVICESTELLE_TRUSTED_PROXIES must not be negative")
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, profile: Profile | None = None
+    ) -> Settings:
+        """Build settings from the environment; ``profile`` overrides SERVICESTELLE_PROFILE."""
+        env = os.environ if env is None else env
+        chosen = profile or env.get(ENV_PREFIX + "PROFILE", "production")
+        if chosen not in PROFILES:
+            raise ConfigError(f"unknown profile {chosen!r}; use one of {', '.join(PROFILES)}")
+        instance = Path(env.get(ENV_PREFIX + "INSTANCE", "instance")).resolve()
+        database_url = env.get(ENV_PREFIX + "DATABASE_URL") or default_database_url(instance)
+        hash_params = PasswordHashParameters(
+            time_cost=_int(env, "ARGON2_TIME_COST", RFC_9106_LOW_MEMORY.time_cost),
+            memory_cost_kib=_int(env, "ARGON2_MEMORY_KIB", RFC_9106_LOW_MEMORY.memory_cost_kib),
+            parallelism=_int(env, "ARGON2_PARALLELISM", RFC_9106_LOW_MEMORY.parallelism),
+        )
+        if ENV_PREFIX + "SECRET_KEY" in env:
+            # Environment variables leak to child processes and /proc/PID/environ.
+            raise ConfigError(
+                "SERVICESTELLE_SECRET_KEY is not accepted; put the key in a file readable only "
+                "by the service and name it in SERVICESTELLE_SECRET_KEY_FILE"
+            )
+        secret_file = env.get(ENV_PREFIX + "SECRET_KEY_FILE")
+        if secret_file:
+            secret = read_secret_file(Path(secret_file))
+        elif chosen == "production":
+            raise ConfigError(
+                "no secret key: set SERVICESTELLE_SECRET_KEY_FILE to a file of at least "
+                f"{MIN_SECRET_BYTES} random bytes (e.g. `openssl rand -hex 32 > FILE`, mode 0600)"
+            )
+        else:
+            secret = instance_secret_key(instance)
+        settings = cls(
+            profile=chosen,
+            instance_path=instance,
+            database_url=database_url,
+            secret_key=secret,
+            password_hash=hash_params,
+            password_hash_memory_budget_mib=_int(
+                env, "ARGON2_MEMORY_BUDGET_MIB", cls.password_hash_memory_budget_mib
+            ),
+            trusted_proxies=_int(env, "TRUSTED_PROXIES", 0),
+            max_content_length=_int(env, "MAX_CONTENT_LENGTH", cls.max_content_length),
+        )
+        settings.validate()
+        return settings
+
+
+def default_database_url(instance: Path) -> str:
+    return f"sqlite:///{instance / 'servicestelle.sqlite3'}"
+
+
+def read_secret_file(path: Path) -> bytes:
+    """Read a secret from a file that only its owner may read."""
+    try:
+        mode = path.stat().st_mode
+        data = path.read_bytes().strip()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the secret key file {path}: {exc.strerror}") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigError(f"the secret key file {path} is readable by others; chmod 600 it")
+    return data
+
+
+def instance_secret_key(instance: Path) -> bytes:
+    """The demo's secret, created on first use inside the instance folder."""
+    path = instance / SECRET_KEY_FILENAME
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    warnings.warn(
+        f"using the secret key kept in the instance folder ({path}); "
+        "fine for a demo, never for real cases",
+        DemoSecretWarning,
+        stacklevel=2,
+    )
+    return read_secret_file(path)
+
+
+class DemoSecretWarning(UserWarning):
+    """The secret key lives next to the data it protects (demo only)."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(ENV_PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number, not {raw!r}") from None

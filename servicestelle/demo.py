@@ -1,0 +1,54 @@
+"""Synthetic demo data: one centre and one login per role, usable without a phone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from servicestelle.auth import operations
+from servicestelle.auth.queries import get_user_by_username
+from servicestelle.centres.models import Centre
+from servicestelle.centres.operations import create_centre
+from servicestelle.centres.queries import get_centre_by_code
+from servicestelle.extensions import db
+from servicestelle.instance_state import DEMO_FLAG, set_fact
+from servicestelle.roles import Role
+
+DEMO_CENTRE_CODE = "DEMO"
+DEMO_CENTRE_NAME = "Servicestelle Musterstadt (Demo)"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    display_name: str
+    role: Role
+    #: Published in the README and printed at start: this is a demo, not a secret.
+    password: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("beraterin", "Aylin Demir (Demo)", Role.COUNSELLOR, "demo-beratung-musterstadt"),
+    DemoLogin("leitung", "Jonas Weber (Demo)", Role.SUPERVISOR, "demo-leitung-musterstadt"),
+    DemoLogin("dsb", "Miriam Kaya (Demo)", Role.DPO, "demo-datenschutz-musterstadt"),
+    DemoLogin("admin", "Lukas Schmidt (Demo)", Role.ADMIN, "demo-verwaltung-musterstadt"),
+)
+
+
+def ensure_demo_data() -> Centre:
+    """Create what is missing; running it again changes nothing."""
+    centre = get_centre_by_code(DEMO_CENTRE_CODE) or create_centre(
+        DEMO_CENTRE_CODE, DEMO_CENTRE_NAME
+    )
+    for login in DEMO_LOGINS:
+        if get_user_by_username(login.username) is None:
+            operations.create_user(
+                centre=centre,
+                username=login.username,
+                display_name=login.display_name,
+                password=login.password,
+                roles=[login.role],
+                with_second_factor=True,
+            )
+    set_fact(DEMO_FLAG, "yes")
+    db.session.commit()
+    return centre

@@ -1,0 +1,69 @@
+"""Permissions as an enum mapped to roles; every endpoint declares the one it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from typing import TypeVar
+
+from servicestelle.roles import Role
+
+
+class Permission(StrEnum):
+    """``resource:action``; keep the members alphabetical by value."""
+
+    ACCOUNT_MANAGE = "account:manage"  # own password, second factor, recovery codes, API tokens
+    DASHBOARD_VIEW = "dashboard:view"
+    USERS_MANAGE = "users:manage"
+    USERS_READ = "users:read"
+
+
+_EVERY_ROLE = frozenset({Permission.ACCOUNT_MANAGE, Permission.DASHBOARD_VIEW})
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: _EVERY_ROLE | {Permission.USERS_MANAGE, Permission.USERS_READ},
+    Role.COUNSELLOR: _EVERY_ROLE,
+    Role.DPO: _EVERY_ROLE,
+    Role.SUPERVISOR: _EVERY_ROLE,
+}
+
+#: Attribute on a view function naming its required permission (read by security.guard).
+REQUIRED_PERMISSION_ATTR = "required_permission"
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+class UnknownPermission(LookupError):
+    """A permission that is not a member of Permission was asked for."""
+
+
+def as_permission(value: str) -> Permission:
+    """The Permission for a value; anything else raises instead of silently denying."""
+    if isinstance(value, Permission):
+        return value
+    try:
+        return Permission(value)
+    except ValueError:
+        raise UnknownPermission(value) from None
+
+
+def permissions_for(roles: Iterable[Role]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[role]
+    return frozenset(granted)
+
+
+def has_permission(roles: Iterable[Role], permission: str) -> bool:
+    return as_permission(permission) in permissions_for(roles)
+
+
+def require(permission: str) -> Callable[[F], F]:
+    """Declare the permission a view needs; the guard enforces it before the view runs."""
+    checked = as_permission(permission)
+
+    def decorate(view: F) -> F:
+        setattr(view, REQUIRED_PERMISSION_ATTR, checked)
+        return view
+
+    return decorate

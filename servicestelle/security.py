@@ -1,0 +1,136 @@
+"""Deny by default, security headers and the request id.
+
+Every endpoint either appears in PUBLIC_ENDPOINTS or LOGIN_FLOW_ENDPOINTS, or its view is
+decorated with ``@require(Permission.X)``. An endpoint with neither is refused with 403 for
+everyone, and tests/test_route_matrix.py fails the build.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+
+from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from servicestelle import services
+from servicestelle.permissions import REQUIRED_PERMISSION_ATTR, Permission
+
+log = logging.getLogger(__name__)
+
+#: Reachable without any login.
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "api.openapi",
+        "auth.login",
+        "auth.logout",  # ending one's own session is always allowed (POST with CSRF)
+        "health.healthz",
+        "i18n.set_language",
+        "static",
+    }
+)
+#: Reachable only half-way through a login (password given, next step pending).
+LOGIN_FLOW_ENDPOINTS = frozenset(
+    {"auth.second_factor", "auth.enrol", "auth.enrolment_done", "auth.forced_password_change"}
+)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def required_permission(app: Flask, endpoint: str) -> Permission | None:
+    view = app.view_functions.get(endpoint)
+    return getattr(view, REQUIRED_PERMISSION_ATTR, None)
+
+
+def guard() -> BaseResponse | None:
+    """before_request: load → check happens here for every endpoint, before any view runs."""
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # no route matched: routing answers 404/405 without touching data
+    if endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if endpoint in LOGIN_FLOW_ENDPOINTS:
+        from servicestelle.auth import login_state
+
+        if login_state.pending() is None:
+            return redirect(url_for("auth.login"))
+        return None
+    permission = required_permission(current_app, endpoint)
+    if permission is None:
+        log.error("endpoint without declared permission refused: %s", endpoint)
+        abort(403)
+    if not current_user.is_authenticated:
+        if is_api_request():
+            abort(401)
+        return redirect(url_for("auth.login", next=_safe_next()))
+    if not current_user.can(permission):
+        log.info("permission denied: user_id=%s endpoint=%s", current_user.id, endpoint)
+        abort(403)
+    return None
+
+
+def _safe_next() -> str | None:
+    # Only GET targets are worth returning to; a path, never a full URL (no open redirect).
+    return request.full_path.rstrip("?") if request.method == "GET" else None
+
+
+def is_safe_redirect(target: str | None) -> bool:
+    """Only local paths: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target:
+        return False
+    return target.startswith("/") and not target.startswith("//") and "\\" not in target
+
+
+
+def assign_request_id() -> None:
+    g.request_id = uuid.uuid4().hex
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return str(g.csp_nonce)
+
+
+def set_security_headers(response: Response) -> Response:
+    headers = response.headers
+    nonce = csp_nonce()
+    headers["Content-Security-Policy"] = (
+        "default-src 'none'; "
+        f"script-src 'nonce-{nonce}'; "
+        "style-src 'self'; "
+        "img-src 'self' data:; "
+        "font-src 'self'; "
+        "connect-src 'self'; "
+        "form-action 'self'; "
+        "base-uri 'none'; "
+        "object-src 'none'; "
+        "frame-ancestors 'none'"
+    )
+    headers["X-Content-Type-Options"] = "nosniff"
+    # same-origin, not no-referrer: Flask-WTF checks the Referer of HTTPS form posts.
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    if services.settings().hsts:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if request.endpoint != "static":
+        # Nothing the service renders may sit in a browser or proxy cache.
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    if "request_id" in g:
+        headers["X-Request-Id"] = g.request_id
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(assign_request_id)
+    app.before_request(guard)
+    app.after_request(set_security_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
