@@ -17,6 +17,7 @@ from servicestelle.auth.models import User
 from servicestelle.auth.passwords import PasswordService
 from servicestelle.clock import Clock
 from servicestelle.config import Settings
+from servicestelle.converters import BoundedIntConverter
 from servicestelle.extensions import babel, csrf, db, login_manager
 from servicestelle.i18n import LANGUAGES, select_locale
 from servicestelle.roles import ROLE_LABELS
@@ -36,6 +37,7 @@ def build(settings: Settings, clock: Clock) -> Flask:
         instance_path=str(settings.instance_path),
     )
     app.config.update(_flask_config(settings))
+    app.url_map.converters["int"] = BoundedIntConverter
     app.extensions["servicestelle.settings"] = settings
     app.extensions["servicestelle.clock"] = clock
     app.extensions["servicestelle.passwords"] = PasswordService(

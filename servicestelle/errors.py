@@ -64,8 +64,20 @@ def _answer(
     ), status
 
 
+#: Specific messages for refusals raised with abort(status, description=<key>).
+SPECIFIC_MESSAGES = {
+    "invalid_utf8": _l(
+        "Die Eingabe enthält Zeichen, die nicht lesbar sind (keine gültige UTF-8-Kodierung). "
+        "Bitte prüfen Sie den Text und senden Sie ihn noch einmal."
+    ),
+}
+
+
 def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     status = error.code or 500
+    specific = SPECIFIC_MESSAGES.get(str(error.description))
+    if specific is not None:
+        return _answer(status, str(specific), code=str(error.description))
     return _answer(status)
 
 

@@ -46,7 +46,7 @@ def parse_roles(values: Iterable[str]) -> frozenset[Role]:
         try:
             roles.add(Role(value))
         except ValueError:
-            raise RoleConflict(f"unknown role {value!r}") from None
+            raise RoleConflict(str(_l("Unbekannte Rolle: %(role)s", role=value))) from None
     return frozenset(roles)
 
 
@@ -54,11 +54,17 @@ def check_separation(roles: Iterable[Role]) -> frozenset[Role]:
     """Return the role set if one person may hold it, else raise RoleConflict."""
     role_set = frozenset(roles)
     if not role_set:
-        raise RoleConflict("a user needs at least one role")
+        raise RoleConflict(str(_l("Ein Konto braucht mindestens eine Rolle.")))
     if role_set not in ALLOWED_COMBINATIONS:
-        names = ", ".join(sorted(role_set))
+        names = ", ".join(str(ROLE_LABELS[role]) for role in sorted(role_set))
         raise RoleConflict(
-            f"the roles {names} cannot be held together: data protection officer and "
-            "administration never combine with each other or with case work"
+            str(
+                _l(
+                    "Diese Rollen dürfen nicht zusammen vergeben werden (%(roles)s): "
+                    "Datenschutz und Administration sind weder miteinander noch mit der "
+                    "Fallarbeit vereinbar.",
+                    roles=names,
+                )
+            )
         )
     return role_set

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
@@ -85,9 +86,26 @@ def is_safe_redirect(target: str | None) -> bool:
     return target.startswith("/") and not target.startswith("//") and "\\" not in target
 
 
-
 def assign_request_id() -> None:
     g.request_id = uuid.uuid4().hex
+
+
+def reject_undecodable_forms() -> None:
+    """400 for a url-encoded form that is not valid UTF-8.
+
+    Werkzeug keeps undecodable values percent-encoded ("m%FF%FEria") instead of failing, which
+    would let garbage pass validation; browsers always send UTF-8, so refusing loses nothing.
+    """
+    if (
+        request.method in ("GET", "HEAD", "OPTIONS")
+        or request.mimetype != "application/x-www-form-urlencoded"
+    ):
+        return
+    raw = request.get_data(cache=True)
+    try:
+        unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        abort(400, description="invalid_utf8")
 
 
 def csp_nonce() -> str:
@@ -131,6 +149,7 @@ def set_security_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.before_request(assign_request_id)
+    app.before_request(reject_undecodable_forms)
     app.before_request(guard)
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectMultipleField, StringField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from servicestelle.auth.passwords import MAX_LENGTH
@@ -18,7 +19,7 @@ class RoleCheckboxes(SelectMultipleField):
 def _role_field() -> RoleCheckboxes:
     return RoleCheckboxes(
         _l("Rollen"),
-        choices=[(role.value, ROLE_LABELS[role]) for role in Role],
+        choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role],
         validators=[DataRequired(_l("Bitte wählen Sie mindestens eine Rolle."))],
     )
 

@@ -340,7 +340,12 @@ def set_roles(actor: User, user: User, roles: Iterable[Role]) -> None:
     if role_set == user.roles:
         return
     _refuse_last_admin(user, role_set)
-    user.role_rows = [UserRole(role=role.value) for role in sorted(role_set)]
+    # Change only the difference: SQLAlchemy inserts before it deletes, so replacing the
+    # whole list would collide with the (user_id, role) unique constraint.
+    for row in [row for row in user.role_rows if Role(row.role) not in role_set]:
+        user.role_rows.remove(row)
+    for role in sorted(role_set - user.roles):
+        user.role_rows.append(UserRole(role=role.value))
     end_user_sessions(user.id)
     db.session.commit()
     log.info(

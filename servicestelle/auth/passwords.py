@@ -46,6 +46,23 @@ def blocklist() -> frozenset[str]:
 
 
 _TRAILING_NOISE = string.digits + string.punctuation + " "
+# Runs of digits or keyboard rows typed in order ("123456789012", "qwertzuiopü+").
+_SEQUENCES = tuple(
+    row * 4
+    for row in (
+        "0123456789",
+        "9876543210",
+        "qwertzuiopü",
+        "qwertyuiop",
+        "asdfghjklöä",
+        "yxcvbnm,.-",
+    )
+)
+
+
+def _is_trivial(folded: str) -> bool:
+    """A repeated character or pair, or a run along the digits or a keyboard row."""
+    return len(set(folded)) <= 2 or any(folded in sequence for sequence in _SEQUENCES)
 
 
 def check_policy(password: str, username: str) -> str:
@@ -65,7 +82,7 @@ def check_policy(password: str, username: str) -> str:
         raise PasswordRejected(str(_l("Das Passwort darf nicht der Benutzername sein.")))
     # "password2026!" is as weak as "password": also look the stem up.
     stem = folded.rstrip(_TRAILING_NOISE)
-    if folded in blocklist() or stem in blocklist():
+    if folded in blocklist() or stem in blocklist() or _is_trivial(folded):
         raise PasswordRejected(
             str(_l("Dieses Passwort ist zu verbreitet. Bitte wählen Sie ein anderes."))
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, has_request_context, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from servicestelle import services
@@ -15,6 +15,8 @@ bp = Blueprint("i18n", __name__)
 
 
 def select_locale() -> str:
+    if not has_request_context():  # command line: messages in the default language
+        return services.settings().default_locale
     chosen = session.get(SESSION_KEY)
     return chosen if chosen in LANGUAGES else services.settings().default_locale
 

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask, Request, Response
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session as DbSession
 from werkzeug.datastructures import CallbackDict
 
