@@ -41,11 +41,11 @@ def _settings(profile: Profile | None = None) -> Settings:
 
 
 @contextmanager
-def app_context(profile: Profile | None = None) -> Iterator[Flask]:
+def app_context(profile: Profile | None = None, *, quiet: bool = False) -> Iterator[Flask]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DemoSecretWarning)
         settings = _settings(profile)
-    for warning in caught:
+    for warning in caught if not quiet else []:
         click.secho(f"WARNING: {warning.message}", fg="yellow", err=True)
     app = create_app(settings)
     with app.app_context():
@@ -132,12 +132,11 @@ def run(host: str, port: int, threads: int) -> None:
 def _self_command() -> str:
     """How to call this very program again (e.g. .venv/bin/servicestelle)."""
     program = Path(sys.argv[0])
-    if program.name == "servicestelle" and program.exists():
-        try:
-            return shlex.quote(os.path.relpath(program.resolve()))
-        except ValueError:
-            return shlex.quote(str(program.resolve()))
-    return "servicestelle"
+    if program.name != "servicestelle" or not program.exists():
+        return "servicestelle"
+    absolute = program.absolute()
+    relative = os.path.relpath(absolute)
+    return shlex.quote(str(absolute) if relative.startswith("..") else relative)
 
 
 @main.group(invoke_without_command=True)
@@ -189,7 +188,7 @@ def demo_code(username: str) -> None:
     instance = Path(os.environ.get("SERVICESTELLE_INSTANCE", "instance"))
     if not (instance / SECRET_KEY_FILENAME).exists():
         raise click.ClickException("this is not a demo instance; codes come from the user's app")
-    with app_context("demo"):
+    with app_context("demo", quiet=True):
         _require_current_schema()
         if not is_demo_instance():
             raise click.ClickException(
