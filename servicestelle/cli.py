@@ -26,6 +26,7 @@ from servicestelle.config import (
     DemoSecretWarning,
     Profile,
     Settings,
+    default_database_url,
 )
 from servicestelle.extensions import db
 
@@ -40,20 +41,47 @@ def _settings(profile: Profile | None = None) -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
+#: What the demo takes from the environment: it always runs on the embedded default (SQLite
+#: and secret in the instance folder), never on a configured production database or key.
+DEMO_ENV_KEYS = ("SERVICESTELLE_INSTANCE",)
+REAL_INSTANCE = (
+    "this instance holds real accounts (it was not made by `servicestelle demo`); "
+    "the demo only runs in its own instance folder (set SERVICESTELLE_INSTANCE)"
+)
+
+
+def _demo_settings() -> Settings:
+    instance = Path(os.environ.get("SERVICESTELLE_INSTANCE", "instance")).resolve()
+    database = Path(default_database_url(instance).removeprefix("sqlite:///"))
+    if database.exists() and not (instance / SECRET_KEY_FILENAME).exists():
+        # Decided before anything is written: no demo secret lands in a real instance.
+        raise click.ClickException(REAL_INSTANCE)
+    env = {key: os.environ[key] for key in DEMO_ENV_KEYS if key in os.environ}
+    try:
+        return Settings.from_env(env, profile="demo")
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @contextmanager
-def app_context(profile: Profile | None = None, *, quiet: bool = False) -> Iterator[Flask]:
+def app_context(
+    profile: Profile | None = None,
+    *,
+    settings: Callable[[], Settings] | None = None,
+    quiet: bool = False,
+) -> Iterator[Flask]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DemoSecretWarning)
-        settings = _settings(profile)
+        built = settings() if settings is not None else _settings(profile)
     for warning in caught if not quiet else []:
         click.secho(f"WARNING: {warning.message}", fg="yellow", err=True)
-    app = create_app(settings)
+    app = create_app(built)
     with app.app_context():
         yield app
 
 
 def _require_current_schema() -> None:
-    if not migrate.is_up_to_date(db.engine):
+    if not migrate.has_database(db.engine) or not migrate.is_up_to_date(db.engine):
         raise click.ClickException(
             "the database is not initialised or not upgraded; run `servicestelle init` first"
         )
@@ -152,13 +180,10 @@ def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
     from servicestelle.demo import DEMO_CENTRE_CODE, DEMO_CENTRE_NAME, DEMO_LOGINS, ensure_demo_data
     from servicestelle.instance_state import is_demo_instance
 
-    with app_context("demo") as app:
+    with app_context(settings=_demo_settings) as app:
         initialise(DEMO_CENTRE_CODE, DEMO_CENTRE_NAME)
         if all_users() and not is_demo_instance():
-            raise click.ClickException(
-                "this instance holds real accounts; the demo adds its logins only to a new "
-                "instance (set SERVICESTELLE_INSTANCE to another folder)"
-            )
+            raise click.ClickException(REAL_INSTANCE)
         ensure_demo_data()
     me = _self_command()
     click.echo("")
@@ -188,7 +213,7 @@ def demo_code(username: str) -> None:
     instance = Path(os.environ.get("SERVICESTELLE_INSTANCE", "instance"))
     if not (instance / SECRET_KEY_FILENAME).exists():
         raise click.ClickException("this is not a demo instance; codes come from the user's app")
-    with app_context("demo", quiet=True):
+    with app_context(settings=_demo_settings, quiet=True):
         _require_current_schema()
         if not is_demo_instance():
             raise click.ClickException(

@@ -154,7 +154,7 @@ class Settings:
             raise ConfigError(f"unknown profile {self.profile!r}; use one of {', '.join(PROFILES)}")
         if len(self.secret_key) < MIN_SECRET_BYTES:
             raise ConfigError(f"the secret key must be at least {MIN_SECRET_BYTES} bytes long")
-        if self.secret_key.strip().lower().decode("utf-8", "replace") in KNOWN_DEFAULT_SECRETS:
+        if _looks_like_placeholder(self.secret_key):
             raise ConfigError("the secret key is a well-known default; generate a random one")
         if self.profile != "test" and not self.password_hash.at_least(OWASP_FLOOR):
             raise ConfigError(
@@ -213,6 +213,14 @@ class Settings:
         return settings
 
 
+def _looks_like_placeholder(secret: bytes) -> bool:
+    """A default word (repeated to reach the length) or too few distinct characters."""
+    text = secret.strip().lower().decode("utf-8", "replace")
+    if len(set(text)) < 8:
+        return True
+    return any(word and not text.replace(word, "") for word in KNOWN_DEFAULT_SECRETS)
+
+
 def default_database_url(instance: Path) -> str:
     return f"sqlite:///{instance / 'servicestelle.sqlite3'}"
 
@@ -233,7 +241,7 @@ def instance_secret_key(instance: Path) -> bytes:
     """The demo's secret, created on first use inside the instance folder."""
     path = instance / SECRET_KEY_FILENAME
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))

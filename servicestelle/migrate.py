@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -36,6 +38,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def downgrade(engine: Engine, revision: str) -> None:
     with engine.begin() as connection:
         command.downgrade(alembic_config(connection), revision)
+
+
+def has_database(engine: Engine) -> bool:
+    """False for an SQLite file that does not exist yet (connecting would create it)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    database = engine.url.database
+    return database in (None, "", ":memory:") or Path(database).exists()
 
 
 def is_up_to_date(engine: Engine) -> bool:
