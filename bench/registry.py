@@ -1,0 +1,10 @@
+"""Every benchmark ``python -m bench`` knows; a new one is a module plus one line here."""
+
+from __future__ import annotations
+
+from bench import password_load, passwords
+from bench.core import Benchmark
+
+BENCHMARKS: tuple[Benchmark, ...] = (
+    Benchmark("passwords", lambda: [*passwords.cases(), *password_load.cases()]),
+)
