@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectMultipleField, StringField, widgets
+from wtforms import SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from servicestelle.auth.passwords import MAX_LENGTH
-from servicestelle.forms_common import clean_text, single_line
+from servicestelle.auth.forms import new_password_field
+from servicestelle.forms_common import single_line
 from servicestelle.roles import ROLE_LABELS, Role
 
 
@@ -40,19 +40,12 @@ class UserCreateForm(FlaskForm):
         validators=[Length(max=120), single_line],
         render_kw={"autocomplete": "off"},
     )
-    password = PasswordField(
+    password = new_password_field(
         _l("Erstes Passwort"),
-        validators=[
-            DataRequired(_l("Bitte vergeben Sie ein erstes Passwort.")),
-            Length(
-                max=MAX_LENGTH, message=_l("Das Passwort darf höchstens 128 Zeichen lang sein.")
-            ),
-            clean_text,
-        ],
+        _l("Bitte vergeben Sie ein erstes Passwort."),
         description=_l(
             "Mindestens 12 Zeichen. Die Person muss es bei der ersten Anmeldung ändern."
         ),
-        render_kw={"autocomplete": "new-password"},
     )
     roles = _role_field()
 
@@ -62,14 +55,6 @@ class RolesForm(FlaskForm):
 
 
 class PasswordResetForm(FlaskForm):
-    new_password = PasswordField(
-        _l("Neues Einmal-Passwort"),
-        validators=[
-            DataRequired(_l("Bitte geben Sie ein Passwort ein.")),
-            Length(
-                max=MAX_LENGTH, message=_l("Das Passwort darf höchstens 128 Zeichen lang sein.")
-            ),
-            clean_text,
-        ],
-        render_kw={"autocomplete": "new-password"},
+    new_password = new_password_field(
+        _l("Neues Einmal-Passwort"), _l("Bitte geben Sie ein Passwort ein.")
     )

@@ -57,14 +57,23 @@ def create_user() -> ResponseReturnValue:
 @require(Permission.USERS_READ)
 def user_detail(user_id: int) -> ResponseReturnValue:
     """One user: roles, state, second factor."""
-    user = get_user_in_centre_or_404(user_id, _me().centre_id)
-    roles_form = RolesForm(data={"roles": sorted(user.roles)})
-    return render_template(
+    return _detail_page(get_user_in_centre_or_404(user_id, _me().centre_id))
+
+
+def _detail_page(
+    user: User,
+    roles_form: RolesForm | None = None,
+    password_form: PasswordResetForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """The user page, keeping a form that failed validation as the admin filled it."""
+    page = render_template(
         "admin/user_detail.html",
         user=user,
-        roles_form=roles_form,
-        password_form=PasswordResetForm(),
+        roles_form=roles_form or RolesForm(data={"roles": sorted(user.roles)}),
+        password_form=password_form or PasswordResetForm(),
     )
+    return page, status
 
 
 def _apply(user: User, action: str) -> ResponseReturnValue:
@@ -106,10 +115,7 @@ def set_roles(user_id: int) -> ResponseReturnValue:
                 _l("Die Rollen wurden geändert; alle Sitzungen der Person sind beendet."), "success"
             )
             return redirect(url_for("admin.user_detail", user_id=user.id))
-    page = render_template(
-        "admin/user_detail.html", user=user, roles_form=form, password_form=PasswordResetForm()
-    )
-    return page, 400
+    return _detail_page(user, roles_form=form, status=400)
 
 
 @bp.post("/benutzer/<int:user_id>/deaktivieren")
@@ -154,8 +160,4 @@ def reset_password(user_id: int) -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for("admin.user_detail", user_id=user.id))
-    roles_form = RolesForm(data={"roles": sorted(user.roles)})
-    page = render_template(
-        "admin/user_detail.html", user=user, roles_form=roles_form, password_form=form
-    )
-    return page, 400
+    return _detail_page(user, password_form=form, status=400)
