@@ -46,6 +46,7 @@ def test_full_login_and_logout(client, make_user, clock):
     assert is_logged_in(client)
     response = post_form(client, "/abmelden", {}, form_url="/")
     assert response.status_code == 302 and response.headers["Location"] == "/anmelden"
+    assert "Sie sind abgemeldet." in client.get("/anmelden").get_data(as_text=True)
     assert not is_logged_in(client)
 
 

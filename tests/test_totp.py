@@ -70,6 +70,7 @@ def test_provisioning_uri_and_qr():
     svg = totp.qr_svg(uri, "QR")
     assert svg.startswith("<svg") and "<title>QR</title>" in svg
     assert "style=" not in svg  # the CSP forbids inline styles
+    assert "viewBox=" in svg and "width=" not in svg  # scales with CSS, never cropped
 
 
 def test_step_boundaries():

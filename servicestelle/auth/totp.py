@@ -78,4 +78,5 @@ def provisioning_uri(seed: bytes, username: str) -> str:
 
 def qr_svg(uri: str, title: str) -> str:
     """The provisioning URI as inline SVG, rendered on the server (no script, no image file)."""
-    return str(segno.make(uri, error="m").svg_inline(scale=5, title=title, border=2))
+    # omitsize: a viewBox instead of fixed pixels, so CSS can scale it without cropping.
+    return str(segno.make(uri, error="m").svg_inline(title=title, border=4, omitsize=True))

@@ -123,10 +123,18 @@ class DatabaseSessionInterface(SessionInterface):
                             UserSession.token_hash == token_hash(session.token)
                         )
                     )
-            response.delete_cookie(
-                name, path="/", secure=self.settings.cookie_secure, httponly=True, samesite="Strict"
-            )
-            return
+                session.token = None  # the old token is dead either way
+            if not session:
+                response.delete_cookie(
+                    name,
+                    path="/",
+                    secure=self.settings.cookie_secure,
+                    httponly=True,
+                    samesite="Strict",
+                )
+                return
+            # Written after the end (e.g. "you are logged out" for the login page): keep it in
+            # a new, anonymous session under a new token.
         if not session and session.token is None:
             return  # nothing worth storing: no row, no cookie
         needs_touch = session.last_seen_at is None or now - session.last_seen_at >= TOUCH_INTERVAL
