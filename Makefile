@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+LOGIN ?= beraterin
 
 .DEFAULT_GOAL := help
 
@@ -27,8 +28,8 @@ install: $(BIN)/servicestelle ## Virtualenv with the service installed (editable
 run: $(BIN)/servicestelle ## Demo instance (SQLite, synthetic data) on http://127.0.0.1:5000
 	$(BIN)/servicestelle demo
 
-demo-code: $(BIN)/servicestelle ## Current second-factor code of a demo user: make demo-code USER=beraterin
-	@$(BIN)/servicestelle demo code $(USER)
+demo-code: $(BIN)/servicestelle ## Current second-factor code of a demo user: make demo-code LOGIN=beraterin
+	@$(BIN)/servicestelle demo code $(LOGIN)
 
 test: $(VENV)/.dev-installed node_modules/.installed ## The whole test suite (SQLite, PostgreSQL, Chromium)
 	$(BIN)/pytest $(PYTEST_ARGS)
