@@ -209,8 +209,12 @@ def demo_code(username: str) -> None:
     from servicestelle.auth.queries import get_user_by_username
     from servicestelle.instance_state import is_demo_instance
 
-    # Never create a demo secret in a folder that does not hold one: that is no demo instance.
     instance = Path(os.environ.get("SERVICESTELLE_INSTANCE", "instance"))
+    if not instance.exists():
+        raise click.ClickException(
+            f"no instance in {instance.resolve()}; start the demo first (`make run`)"
+        )
+    # Never create a demo secret in a folder that does not hold one: that is no demo instance.
     if not (instance / SECRET_KEY_FILENAME).exists():
         raise click.ClickException("this is not a demo instance; codes come from the user's app")
     with app_context(settings=_demo_settings, quiet=True):
