@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+import unicodedata
 import uuid
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
@@ -80,10 +81,20 @@ def _safe_next() -> str | None:
 
 
 def is_safe_redirect(target: str | None) -> bool:
-    """Only local paths: no scheme, no host, no protocol-relative or backslash tricks."""
-    if not target:
+    """Only a path on this site.
+
+    Refuses schemes, hosts, protocol-relative and backslash forms, and any whitespace or
+    control character: URL parsers drop tabs and newlines, so "/\t/evil.example" would
+    otherwise leave as "//evil.example".
+    """
+    if not target or len(target) > 2048:
         return False
-    return target.startswith("/") and not target.startswith("//") and "\\" not in target
+    if any(char.isspace() or unicodedata.category(char).startswith("C") for char in target):
+        return False
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 def assign_request_id() -> None:

@@ -363,3 +363,33 @@ def test_every_role_needs_the_second_factor(client, make_user, roles):
     user = make_user(*roles)
     password_step(client, user.username, user.password)
     assert not is_logged_in(client)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "/\t/evil.example/",
+        "/\n/evil.example",
+        "/\r\n/evil",
+        "/\\evil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/%0a",
+    ],
+)
+def test_next_never_leaves_the_site(client, make_user, clock, target):
+    """Tabs and newlines are dropped by URL parsers: "/\\t/evil" must not become "//evil"."""
+    from urllib.parse import quote
+
+    user = make_user()
+    clock.advance(seconds=30)
+    post_form(
+        client,
+        f"/anmelden?next={quote(target, safe='')}",
+        {"username": user.username, "password": user.password, "next": target},
+    )
+    response = code_step(client, current_code(user, clock))
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location in ("/", "/%0a"), location

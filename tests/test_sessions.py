@@ -194,3 +194,15 @@ def test_anonymous_requests_without_a_form_create_no_session(app, client):
     client.get("/static/style.css").close()
     with app.app_context():
         assert db.session.scalars(select(UserSession)).all() == []
+
+
+def test_forged_remember_me_cookie_is_ignored(app, client, make_user):
+    """flask-login's remember cookie is only an HMAC of the id: it must never log anyone in."""
+    from flask_login.utils import encode_cookie
+
+    user = make_user(Role.ADMIN)
+    with app.test_request_context():
+        forged = encode_cookie(str(user.id))
+    client.set_cookie("remember_token", forged)
+    response = client.get("/verwaltung/benutzer")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/anmelden")
