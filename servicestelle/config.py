@@ -69,8 +69,9 @@ class ThrottlePolicy:
     free_failures: int  # failures allowed before any delay
     base_delay_seconds: int  # first delay; doubles with each further failure
     max_delay_seconds: int
-    lock_after: int  # failures that lock the key for lock_seconds
-    lock_seconds: int
+    lock_after: int  # every lock_after-th failure locks the key …
+    lock_seconds: int  # … for lock_seconds, doubling with each further lock …
+    max_lock_seconds: int  # … up to this
     forget_after_seconds: int  # a quiet key starts again from zero
 
 
@@ -80,6 +81,7 @@ ACCOUNT_THROTTLE = ThrottlePolicy(
     max_delay_seconds=60,
     lock_after=10,
     lock_seconds=15 * 60,
+    max_lock_seconds=24 * 3600,  # ≤ 100 failures a day (NIST SP 800-63B)
     forget_after_seconds=24 * 3600,
 )
 CLIENT_THROTTLE = ThrottlePolicy(
@@ -88,6 +90,7 @@ CLIENT_THROTTLE = ThrottlePolicy(
     max_delay_seconds=30,
     lock_after=50,
     lock_seconds=15 * 60,
+    max_lock_seconds=4 * 3600,
     forget_after_seconds=3600,
 )
 

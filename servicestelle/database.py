@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Result
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from servicestelle.db import Base
@@ -30,6 +30,11 @@ def _scope() -> int:
     if "db_scope" not in g:
         g.db_scope = object()
     return id(g.db_scope)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE/DELETE/upsert (compare-and-swap checks read this)."""
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 class Database:

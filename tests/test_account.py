@@ -6,6 +6,7 @@ import re
 
 from servicestelle.auth import totp
 from tests.conftest import current_code, login, post_form
+from tests.support.html import csrf_token
 
 
 def new_client(app):
@@ -72,7 +73,7 @@ def test_moving_the_second_factor_needs_fresh_authentication(client, make_user, 
     clock.advance(minutes=6)
     response = post_form(client, "/konto/zweiter-faktor/neu", {}, form_url="/konto/")
     assert response.headers["Location"].startswith("/bestaetigen")
-    assert client.get("/konto/zweiter-faktor").headers["Location"] == "/konto/"
+    assert client.get("/konto/zweiter-faktor").headers["Location"].startswith("/bestaetigen")
 
 
 def test_password_change_needs_the_current_password_and_the_policy(client, make_user, clock):
@@ -107,3 +108,53 @@ def test_password_change_needs_the_current_password_and_the_policy(client, make_
     post_form(client, "/abmelden", {}, form_url="/")
     clock.advance(seconds=30)
     login(client, user, clock)  # the old password still works: nothing was changed
+
+
+def test_guessing_the_current_password_is_throttled(app, client, make_user, clock):
+    """A left-open session must not allow unlimited guesses of the password (review finding)."""
+    user = make_user()
+    login(client, user, clock)
+    statuses = []
+    for attempt in range(6):
+        response = post_form(
+            client,
+            "/konto/passwort",
+            {
+                "current_password": f"geraten {attempt} geraten",
+                "new_password": "ein neues gutes passwort",
+                "confirm_password": "ein neues gutes passwort",
+            },
+        )
+        statuses.append(response.status_code)
+    assert statuses[:4] == [200, 200, 200, 200]  # three free failures, the fourth is checked
+    assert statuses[4] == 429  # then the account waits, as at the login
+    right = post_form(
+        client,
+        "/konto/passwort",
+        {
+            "current_password": user.password,
+            "new_password": "ein neues gutes passwort",
+            "confirm_password": "ein neues gutes passwort",
+        },
+    )
+    assert right.status_code == 429  # even the right password waits its turn
+
+
+def test_an_abandoned_device_move_cannot_be_finished_later(client, make_user, clock):
+    user = make_user()
+    login(client, user, clock)
+    post_form(client, "/konto/zweiter-faktor/neu", {}, form_url="/konto/")
+    page = client.get("/konto/zweiter-faktor").get_data(as_text=True)
+    secret = re.search(r'<code class="secret"[^>]*>([A-Z2-7 ]+)</code>', page).group(1)
+    token = csrf_token(page)
+    clock.advance(minutes=6)  # past the five fresh minutes, within the idle timeout
+    response = client.post(
+        "/konto/zweiter-faktor",
+        data={
+            "csrf_token": token,
+            "code": totp.current_code(totp.seed_from_base32(secret), clock.now()),
+        },
+        headers={"Referer": "https://localhost/konto/zweiter-faktor"},
+    )
+    assert response.status_code == 302 and response.headers["Location"].startswith("/bestaetigen")
+    assert client.get("/konto/zweiter-faktor").headers["Location"].startswith("/bestaetigen")

@@ -15,7 +15,7 @@ from servicestelle.auth.forms import EnrolForm, PasswordChangeForm
 from servicestelle.auth.freshness import fresh_auth_required
 from servicestelle.auth.models import User
 from servicestelle.auth.queries import unused_recovery_codes
-from servicestelle.auth.views import enrolment_context
+from servicestelle.auth.views import client_address, enrolment_context
 from servicestelle.permissions import Permission, require
 from servicestelle.sessions.interface import ServerSession
 
@@ -45,6 +45,7 @@ def index() -> ResponseReturnValue:
 def change_password() -> ResponseReturnValue:
     """Change the own password; other sessions end."""
     form = PasswordChangeForm()
+    status = 200
     if form.validate_on_submit():
         try:
             operations.change_own_password(
@@ -52,9 +53,11 @@ def change_password() -> ResponseReturnValue:
                 current_password=form.current_password.data,
                 new_password=form.new_password.data,
                 keep_token=_token(),
+                client_address=client_address(),
             )
         except operations.AccountError as exc:
             form.new_password.errors = [*form.new_password.errors, str(exc)]
+            status = exc.status
         else:
             session.regenerate()  # type: ignore[attr-defined]
             flash(
@@ -62,7 +65,7 @@ def change_password() -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for("account.index"))
-    return render_template("account/change_password.html", form=form)
+    return render_template("account/change_password.html", form=form), status
 
 
 @bp.post("/wiederherstellungscodes")
@@ -85,8 +88,10 @@ def start_reenrolment() -> ResponseReturnValue:
 
 @bp.route("/zweiter-faktor", methods=["GET", "POST"])
 @require(Permission.ACCOUNT_MANAGE)
+@fresh_auth_required
 def reenrol() -> ResponseReturnValue:
-    """Confirm the new device; the old one works until then (started with fresh auth)."""
+    """Confirm the new device; the old one works until then. Fresh authentication here too:
+    a move started and abandoned must not be finished later from a left-open session."""
     me = _me()
     seed = operations.pending_seed(me)
     if seed is None:

@@ -110,3 +110,5 @@ class LoginThrottle(Base):
     last_failure_at: Mapped[datetime] = classified("none", UTCDateTime(), index=True)
     next_attempt_at: Mapped[datetime | None] = classified("none", UTCDateTime())
     locked_until: Mapped[datetime | None] = classified("none", UTCDateTime())
+    #: Set while an attempt for this key is being checked (see throttle.claim).
+    in_flight_until: Mapped[datetime | None] = classified("none", UTCDateTime())

@@ -7,12 +7,13 @@ names, passwords or codes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from servicestelle import clock, services
 from servicestelle.auth import recovery, sealing, throttle, totp
@@ -27,6 +28,7 @@ from servicestelle.auth.queries import (
     unused_recovery_codes,
 )
 from servicestelle.centres.models import Centre
+from servicestelle.database import rowcount
 from servicestelle.extensions import db
 from servicestelle.roles import Role, RoleConflict, check_separation
 from servicestelle.sessions.operations import end_user_sessions
@@ -38,6 +40,11 @@ DISPLAY_NAME_MAX = 120
 
 class AccountError(ValueError):
     """An account change was refused; the message is shown to the user (translatable)."""
+
+    def __init__(self, message: str, *, status: int = 200) -> None:
+        # 200: the form is shown again with the message; 429 when throttled.
+        super().__init__(message)
+        self.status = status
 
 
 # --- creating users -------------------------------------------------------------------
@@ -110,7 +117,7 @@ def create_user(
 
 @dataclass(frozen=True)
 class PasswordStep:
-    outcome: str  # "ok", "failed" or "throttled"
+    outcome: str  # "ok", "failed", "throttled" or "busy" (another attempt for the name runs)
     user: User | None = None
     next_step: Step | None = None
     retry_at: datetime | None = None
@@ -131,34 +138,65 @@ def _throttle_keys(username: str, client_address: str) -> list[throttle.Throttle
     ]
 
 
+@contextmanager
+def _guarded_attempt(keys: list[throttle.ThrottleKey], now: datetime) -> Iterator[str | datetime]:
+    """Throttle check and claim around one password or code check.
+
+    Yields "go", or the moment a waiting key may try again, or "busy" when another attempt
+    for the same name is being checked right now. The claim is released on every way out;
+    record_failure and reset release it as part of their own writes.
+    """
+    retry_at = throttle.blocked_until(keys, now)
+    if retry_at is not None:
+        yield retry_at
+        return
+    if not throttle.claim(keys[0], now):
+        db.session.rollback()
+        yield "busy"
+        return
+    db.session.commit()  # the claim must be visible to parallel requests before the check
+    try:
+        yield "go"
+    except BaseException:
+        db.session.rollback()
+        throttle.release(keys[0])
+        db.session.commit()
+        raise
+    else:
+        throttle.release(keys[0])
+        db.session.commit()
+
+
 def check_password_step(username: str, password: str, client_address: str) -> PasswordStep:
     """First login step. Unknown users, disabled users and wrong passwords fail alike."""
     now = clock.now()
     keys = _throttle_keys(username, client_address)
-    retry_at = throttle.blocked_until(keys, now)
-    if retry_at is not None:
-        return PasswordStep(outcome="throttled", retry_at=retry_at)
-    user = get_user_by_username(username)
-    usable = user is not None and user.is_active
-    result = services.password_service().verify(
-        user.password_hash if usable and user else None, password
-    )
-    if not result.ok or user is None:
-        outcome = throttle.record_failure(keys, now)
+    with _guarded_attempt(keys, now) as state:
+        if state == "busy":
+            return PasswordStep(outcome="busy", retry_at=now + timedelta(seconds=1))
+        if isinstance(state, datetime):
+            return PasswordStep(outcome="throttled", retry_at=state)
+        user = get_user_by_username(username)
+        usable = user is not None and user.is_active
+        result = services.password_service().verify(
+            user.password_hash if usable and user else None, password
+        )
+        if not result.ok or user is None:
+            outcome = throttle.record_failure(keys, now)
+            db.session.commit()
+            log.info("login failed at password step%s", " (key locked)" if outcome.locked else "")
+            return PasswordStep(outcome="failed")
+        if result.new_hash is not None:
+            user.password_hash = result.new_hash
+            log.info("password rehashed with current parameters: user_id=%s", user.id)
         db.session.commit()
-        log.info("login failed at password step%s", " (key locked)" if outcome.locked else "")
-        return PasswordStep(outcome="failed")
-    if result.new_hash is not None:
-        user.password_hash = result.new_hash
-        log.info("password rehashed with current parameters: user_id=%s", user.id)
-    db.session.commit()
-    next_step = Step.SECOND_FACTOR if user.has_second_factor else Step.ENROL
-    return PasswordStep(outcome="ok", user=user, next_step=next_step)
+        next_step = Step.SECOND_FACTOR if user.has_second_factor else Step.ENROL
+        return PasswordStep(outcome="ok", user=user, next_step=next_step)
 
 
 @dataclass(frozen=True)
 class SecondFactorStep:
-    outcome: str  # "ok", "failed" or "throttled"
+    outcome: str  # "ok", "failed", "throttled" or "busy"
     retry_at: datetime | None = None
     used_recovery_code: bool = False
     recovery_codes_left: int | None = None
@@ -168,36 +206,55 @@ def check_second_factor(user: User, code: str, client_address: str) -> SecondFac
     """Second login step (and re-authentication): a TOTP code or an unused recovery code."""
     now = clock.now()
     keys = _throttle_keys(user.username, client_address)
-    retry_at = throttle.blocked_until(keys, now)
-    if retry_at is not None:
-        return SecondFactorStep(outcome="throttled", retry_at=retry_at)
-    if recovery.looks_like_recovery_code(code):
-        matched = _use_recovery_code(user, code, now)
-        if matched:
-            throttle.reset(keys[0])
-            left = len(unused_recovery_codes(user.id))
-            db.session.commit()
-            log.info("recovery code used: user_id=%s left=%s", user.id, left)
-            return SecondFactorStep(outcome="ok", used_recovery_code=True, recovery_codes_left=left)
-    elif user.totp_secret_sealed is not None:
-        seed = _unseal_seed(user, user.totp_secret_sealed, "totp_secret_sealed")
-        check = totp.check_code(seed, code, now, user.totp_last_step)
-        if check.ok and check.step is not None:
-            user.totp_last_step = check.step
+    with _guarded_attempt(keys, now) as state:
+        if state == "busy":
+            return SecondFactorStep(outcome="busy", retry_at=now + timedelta(seconds=1))
+        if isinstance(state, datetime):
+            return SecondFactorStep(outcome="throttled", retry_at=state)
+        if recovery.looks_like_recovery_code(code):
+            if _use_recovery_code(user, code, now):
+                throttle.reset(keys[0])
+                left = len(unused_recovery_codes(user.id))
+                db.session.commit()
+                log.info("recovery code used: user_id=%s left=%s", user.id, left)
+                return SecondFactorStep(
+                    outcome="ok", used_recovery_code=True, recovery_codes_left=left
+                )
+        elif user.totp_secret_sealed is not None and _use_totp_code(user, code, now):
             throttle.reset(keys[0])
             db.session.commit()
             return SecondFactorStep(outcome="ok")
-    throttle.record_failure(keys, now)
-    db.session.commit()
-    log.info("login failed at second-factor step: user_id=%s", user.id)
-    return SecondFactorStep(outcome="failed")
+        throttle.record_failure(keys, now)
+        db.session.commit()
+        log.info("login failed at second-factor step: user_id=%s", user.id)
+        return SecondFactorStep(outcome="failed")
+
+
+def _use_totp_code(user: User, code: str, now: datetime) -> bool:
+    seed = _unseal_seed(user, user.totp_secret_sealed or b"", "totp_secret_sealed")
+    check = totp.check_code(seed, code, now, user.totp_last_step)
+    if not check.ok or check.step is None:
+        return False
+    # Compare-and-swap: of two requests with the same code only one moves the step forward.
+    moved = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.totp_last_step < check.step)
+        .values(totp_last_step=check.step)
+    )
+    db.session.expire(user, ["totp_last_step"])
+    return rowcount(moved) == 1
 
 
 def _use_recovery_code(user: User, code: str, now: datetime) -> bool:
     for row in unused_recovery_codes(user.id):
         if recovery.matches(code, row.code_hash):
-            row.used_at = now
-            return True
+            # Compare-and-swap, as for TOTP steps: a code is used exactly once.
+            used = db.session.execute(
+                update(RecoveryCode)
+                .where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
+                .values(used_at=now)
+            )
+            return rowcount(used) == 1
     return False
 
 
@@ -287,16 +344,27 @@ def _unseal_seed(user: User, blob: bytes, column: str) -> bytes:
 
 
 def change_own_password(
-    user: User, *, current_password: str | None, new_password: str, keep_token: str | None
+    user: User,
+    *,
+    current_password: str | None,
+    new_password: str,
+    keep_token: str | None,
+    client_address: str = "",
 ) -> None:
-    """Set a new password; ``current_password`` is required except in the forced change."""
-    passwords = services.password_service()
-    if (
-        current_password is not None
-        and not passwords.verify(user.password_hash, current_password).ok
-    ):
-        raise AccountError(str(_l("Das bisherige Passwort stimmt nicht.")))
-    if passwords.verify(user.password_hash, new_password).ok:
+    """Set a new password; ``current_password`` is required except in the forced change.
+
+    The current password is checked like a login (throttled, one attempt at a time), so a
+    left-open session cannot be used to guess it.
+    """
+    if current_password is not None:
+        check = check_password_step(user.username, current_password, client_address)
+        if check.outcome in ("throttled", "busy"):
+            raise AccountError(
+                str(_l("Zu viele Fehlversuche. Bitte versuchen Sie es später erneut.")), status=429
+            )
+        if check.outcome != "ok":
+            raise AccountError(str(_l("Das bisherige Passwort stimmt nicht.")))
+    if services.password_service().verify(user.password_hash, new_password).ok:
         raise AccountError(str(_l("Das neue Passwort muss sich vom bisherigen unterscheiden.")))
     _set_password(user, new_password, must_change=False)
     ended = end_user_sessions(user.id, keep_token=keep_token)

@@ -48,11 +48,23 @@ def _step_url(step: Step) -> str:
     )
 
 
-def _throttled(template: str, form: object, retry_at: object) -> ResponseReturnValue:
-    message = _l(
-        "Zu viele Fehlversuche. Bitte versuchen Sie es ab %(time)s Uhr erneut.",
-        time=format_datetime(retry_at, "HH:mm:ss"),
-    )
+#: Outcomes of a login step that refuse without checking anything.
+REFUSED = ("throttled", "busy")
+
+
+def _throttled(
+    template: str, form: object, retry_at: object, outcome: str = "throttled"
+) -> ResponseReturnValue:
+    if outcome == "busy":
+        message = _l(
+            "Für dieses Konto wird gerade eine Anmeldung geprüft. "
+            "Bitte versuchen Sie es gleich noch einmal."
+        )
+    else:
+        message = _l(
+            "Zu viele Fehlversuche. Bitte versuchen Sie es ab %(time)s Uhr erneut.",
+            time=format_datetime(retry_at, "HH:mm:ss"),
+        )
     return render_template(template, form=form, error=message), 429
 
 
@@ -83,8 +95,8 @@ def login() -> ResponseReturnValue:
     result = operations.check_password_step(
         form.username.data, form.password.data, client_address()
     )
-    if result.outcome == "throttled":
-        return _throttled("auth/login.html", form, result.retry_at)
+    if result.outcome in REFUSED:
+        return _throttled("auth/login.html", form, result.retry_at, result.outcome)
     if result.outcome != "ok" or result.user is None or result.next_step is None:
         return render_template("auth/login.html", form=form, error=LOGIN_FAILED)
     next_target = form.next.data
@@ -117,8 +129,8 @@ def second_factor() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_template("auth/second_factor.html", form=form)
     result = operations.check_second_factor(user, form.code.data, client_address())
-    if result.outcome == "throttled":
-        return _throttled("auth/second_factor.html", form, result.retry_at)
+    if result.outcome in REFUSED:
+        return _throttled("auth/second_factor.html", form, result.retry_at, result.outcome)
     if result.outcome != "ok":
         return render_template("auth/second_factor.html", form=form, error=CODE_FAILED)
     if result.used_recovery_code:
@@ -229,15 +241,15 @@ def reauth() -> ResponseReturnValue:
     password_step = operations.check_password_step(
         user.username, form.password.data, client_address()
     )
-    if password_step.outcome == "throttled":
-        return _throttled("auth/reauth.html", form, password_step.retry_at)
+    if password_step.outcome in REFUSED:
+        return _throttled("auth/reauth.html", form, password_step.retry_at, password_step.outcome)
     code_step = (
         operations.check_second_factor(user, form.code.data, client_address())
         if password_step.outcome == "ok"
         else None
     )
-    if code_step is not None and code_step.outcome == "throttled":
-        return _throttled("auth/reauth.html", form, code_step.retry_at)
+    if code_step is not None and code_step.outcome in REFUSED:
+        return _throttled("auth/reauth.html", form, code_step.retry_at, code_step.outcome)
     if code_step is None or code_step.outcome != "ok":
         return render_template(
             "auth/reauth.html",

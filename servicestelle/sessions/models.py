@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped
 
-from servicestelle.db import Base, classified, timestamp
+from servicestelle.db import Base, UTCDateTime, classified, timestamp
 
 
 class UserSession(Base):
@@ -18,4 +20,5 @@ class UserSession(Base):
     #: Serialised Flask session: CSRF token, login state, language; no case content.
     data: Mapped[bytes] = classified("secret", LargeBinary)
     created_at: Mapped[timestamp]
-    last_seen_at: Mapped[timestamp]
+    #: Indexed for purging expired sessions.
+    last_seen_at: Mapped[datetime] = classified("none", UTCDateTime(), index=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete
 
+from servicestelle.database import rowcount
 from servicestelle.extensions import db
 from servicestelle.sessions.interface import token_hash
 from servicestelle.sessions.models import UserSession
@@ -15,4 +16,4 @@ def end_user_sessions(user_id: int, *, keep_token: str | None = None) -> int:
     if keep_token is not None:
         statement = statement.where(UserSession.token_hash != token_hash(keep_token))
     result = db.session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rowcount(result)
