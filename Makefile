@@ -43,7 +43,7 @@ bench: $(VENV)/.dev-installed ## Benchmarks, printed as one table
 
 translations: $(VENV)/.dev-installed ## Extract messages and update the English catalogue
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o servicestelle/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i servicestelle/translations/messages.pot -d servicestelle/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i servicestelle/translations/messages.pot -d servicestelle/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d servicestelle/translations
 
 clean: ## Remove the virtualenv, caches and the local instance

@@ -3,12 +3,15 @@ falls back to the URL from SERVICESTELLE_* settings."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
+from servicestelle.config import default_database_url
 from servicestelle.db import UTCDateTime
 from servicestelle.models import metadata
 
@@ -41,9 +44,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from servicestelle.config import Settings
-
-    engine = create_engine(Settings.from_env().database_url)
+    # Only the database is needed here, not the secrets: read just its location.
+    instance = Path(os.environ.get("SERVICESTELLE_INSTANCE", "instance")).resolve()
+    url = os.environ.get("SERVICESTELLE_DATABASE_URL") or default_database_url(instance)
+    engine = create_engine(url)
     with engine.begin() as own_connection:
         _run(own_connection)
 

@@ -151,6 +151,16 @@ def run(host: str, port: int, threads: int) -> None:
     """Serve the instance with a production WSGI server."""
     with app_context() as app:
         _require_current_schema()
+    settings: Settings = app.extensions["servicestelle.settings"]
+    if settings.trusted_proxies == 0:
+        # Behind a proxy every client would share its address: one attacker's failed logins
+        # would lock everyone out, and https would look like http.
+        click.secho(
+            "WARNING: SERVICESTELLE_TRUSTED_PROXIES is 0; behind a reverse proxy set it to "
+            "the number of proxies, or every client shares the proxy's address",
+            fg="yellow",
+            err=True,
+        )
     serve(app, host, port, threads)
 
 

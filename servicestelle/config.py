@@ -1,6 +1,6 @@
 """Typed, frozen settings read from ``SERVICESTELLE_*`` environment variables.
 
-Three profiles:
+Three profiles, chosen by code, never by an environment variable:
 
 - ``production`` (the default): every secret must come from a file that only the service can
   read; weak password-hash parameters, a missing or default secret key are refused.
@@ -172,9 +172,17 @@ class Settings:
     def from_env(
         cls, env: Mapping[str, str] | None = None, *, profile: Profile | None = None
     ) -> Settings:
-        """Build settings from the environment; ``profile`` overrides SERVICESTELLE_PROFILE."""
+        """Build settings from the environment; only code picks a profile other than production."""
         env = os.environ if env is None else env
-        chosen = profile or env.get(ENV_PREFIX + "PROFILE", "production")
+        from_environment = env.get(ENV_PREFIX + "PROFILE", "production")
+        if from_environment != "production":
+            # The demo profile drops Secure cookies and keeps its secret beside the data; the
+            # test profile hashes cheaply. Neither may be switched on by a stray variable.
+            raise ConfigError(
+                f"SERVICESTELLE_PROFILE={from_environment!r} is not accepted: the demo profile "
+                "comes only with `servicestelle demo`, the test profile only with the test suite"
+            )
+        chosen = profile or "production"
         if chosen not in PROFILES:
             raise ConfigError(f"unknown profile {chosen!r}; use one of {', '.join(PROFILES)}")
         instance = Path(env.get(ENV_PREFIX + "INSTANCE", "instance")).resolve()

@@ -285,3 +285,17 @@ def test_user_count_is_unchanged_by_refused_creation(app, client, admin):
     )
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == before
+
+
+def test_each_centre_keeps_its_last_admin(app, make_user):
+    from servicestelle.auth.operations import AccountError, disable_user
+    from servicestelle.centres.operations import create_centre
+
+    make_user(Role.ADMIN)  # the test centre's admin
+    with app.app_context():
+        other_centre = create_centre("ANDERE", "Andere Servicestelle").id
+    lone = make_user(Role.ADMIN, centre_id=other_centre)
+    with app.test_request_context():
+        with pytest.raises(AccountError):
+            disable_user(None, db.session.get(User, lone.id))
+        assert db.session.get(User, lone.id).is_active

@@ -239,3 +239,26 @@ def test_ui_token_creation_shows_it_once_after_reauth(app, client, make_user, cl
         client, "/konto/tokens/neu", {"name": "Zweites", "days": "30"}, form_url="/konto/tokens"
     )
     assert "sst_" in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("action", ["deaktivieren", "zweiter-faktor-zuruecksetzen", "passwort"])
+def test_account_resets_revoke_the_users_tokens(app, client, issue, login_as, action):
+    """Recovering a compromised account must also shut out the intruder's API tokens."""
+    user, token = issue()
+    login_as(Role.ADMIN)
+    data = {"new_password": "einmal passwort 2026"} if action == "passwort" else {}
+    response = post_form(
+        client,
+        f"/verwaltung/benutzer/{user.id}/{action}",
+        data,
+        form_url=f"/verwaltung/benutzer/{user.id}",
+    )
+    assert response.status_code == 302
+    if action == "deaktivieren":
+        post_form(
+            client,
+            f"/verwaltung/benutzer/{user.id}/aktivieren",
+            {},
+            form_url=f"/verwaltung/benutzer/{user.id}",
+        )
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401

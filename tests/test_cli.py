@@ -100,7 +100,7 @@ def query(env: dict[str, str], sql: str) -> list[tuple]:
 @contextmanager
 def app_for(env: dict[str, str], *, clock: FrozenClock | None = None) -> Iterator[Flask]:
     """The application in this process, built from the same environment as the command."""
-    if env.get("SERVICESTELLE_PROFILE") == "demo" or "SERVICESTELLE_SECRET_KEY_FILE" not in env:
+    if "SERVICESTELLE_SECRET_KEY_FILE" not in env:
         with pytest.warns(DemoSecretWarning):
             settings = Settings.from_env(env, profile="demo")
     else:

@@ -35,10 +35,10 @@ def production_env(tmp_path: Path, key_file: Path | None = None, **extra: str) -
 
 
 def demo_settings(tmp_path: Path, **extra: str) -> Settings:
-    env = {"SERVICESTELLE_INSTANCE": str(tmp_path / "instance"), "SERVICESTELLE_PROFILE": "demo"}
+    env = {"SERVICESTELLE_INSTANCE": str(tmp_path / "instance")}
     env.update({f"SERVICESTELLE_{name}": value for name, value in extra.items()})
     with pytest.warns(DemoSecretWarning, match="never for real cases"):
-        return Settings.from_env(env)
+        return Settings.from_env(env, profile="demo")
 
 
 # --- production: the secret key ---------------------------------------------------------
@@ -100,10 +100,10 @@ def test_production_refuses_a_secret_key_file_others_may_access(tmp_path, mode):
 
 @pytest.mark.parametrize("profile", ["production", "demo", "test"])
 def test_the_secret_key_is_never_taken_from_an_environment_variable(tmp_path, key_file, profile):
-    env = production_env(tmp_path, key_file, PROFILE=profile, SECRET_KEY=GOOD_KEY)
+    env = production_env(tmp_path, key_file, SECRET_KEY=GOOD_KEY)
 
     with pytest.raises(ConfigError, match="SERVICESTELLE_SECRET_KEY is not accepted"):
-        Settings.from_env(env)
+        Settings.from_env(env, profile=profile)
     assert not (tmp_path / "instance").exists()
 
 
@@ -129,10 +129,10 @@ def test_the_secret_key_variable_is_refused_even_when_empty(tmp_path, key_file):
 def test_password_hashing_below_the_owasp_floor_is_refused(
     tmp_path, key_file, profile, name, value
 ):
-    env = production_env(tmp_path, key_file, PROFILE=profile, **{name: value})
+    env = production_env(tmp_path, key_file, **{name: value})
 
     with pytest.raises(ConfigError, match="below the OWASP floor"):
-        Settings.from_env(env)
+        Settings.from_env(env, profile=profile)
 
 
 def test_password_hashing_exactly_at_the_owasp_floor_is_accepted(tmp_path, key_file):
@@ -148,10 +148,10 @@ def test_password_hashing_exactly_at_the_owasp_floor_is_accepted(tmp_path, key_f
 
 
 def test_only_the_test_profile_may_hash_cheaply(tmp_path, key_file):
-    env = production_env(tmp_path, key_file, PROFILE="test", ARGON2_MEMORY_KIB="1024")
+    env = production_env(tmp_path, key_file, ARGON2_MEMORY_KIB="1024")
     env["SERVICESTELLE_ARGON2_TIME_COST"] = "1"
 
-    settings = Settings.from_env(env)
+    settings = Settings.from_env(env, profile="test")
 
     assert settings.password_hash.memory_cost_kib == 1024
     assert settings.password_hash.time_cost == 1
@@ -185,18 +185,21 @@ def test_negative_trusted_proxies_are_refused(tmp_path, key_file):
         Settings.from_env(production_env(tmp_path, key_file, TRUSTED_PROXIES="-1"))
 
 
+@pytest.mark.parametrize("profile", ["demo", "test", "development", "Production", "prod"])
+def test_the_environment_cannot_pick_a_weaker_profile(tmp_path, key_file, profile):
+    with pytest.raises(ConfigError, match="SERVICESTELLE_PROFILE"):
+        Settings.from_env(production_env(tmp_path, key_file, PROFILE=profile))
+
+
+def test_the_environment_may_say_production(tmp_path, key_file):
+    settings = Settings.from_env(production_env(tmp_path, key_file, PROFILE="production"))
+    assert settings.profile == "production"
+
+
 @pytest.mark.parametrize("profile", ["development", "Production", "prod", "dev", "testing"])
 def test_an_unknown_profile_is_refused(tmp_path, key_file, profile):
     with pytest.raises(ConfigError, match="unknown profile"):
-        Settings.from_env(production_env(tmp_path, key_file, PROFILE=profile))
-    with pytest.raises(ConfigError, match="unknown profile"):
         Settings.from_env(production_env(tmp_path, key_file), profile=profile)  # type: ignore[arg-type]
-
-
-def test_the_profile_argument_overrides_the_environment(tmp_path, key_file):
-    env = production_env(tmp_path, key_file, PROFILE="demo")
-
-    assert Settings.from_env(env, profile="production").profile == "production"
 
 
 # --- demo -------------------------------------------------------------------------------
@@ -231,9 +234,7 @@ def test_demo_refuses_its_own_secret_file_once_others_may_read_it(tmp_path):
     (tmp_path / "instance" / "secret_key").chmod(0o644)
 
     with pytest.warns(DemoSecretWarning), pytest.raises(ConfigError, match="readable by others"):
-        Settings.from_env(
-            {"SERVICESTELLE_INSTANCE": str(tmp_path / "instance"), "SERVICESTELLE_PROFILE": "demo"}
-        )
+        Settings.from_env({"SERVICESTELLE_INSTANCE": str(tmp_path / "instance")}, profile="demo")
 
 
 # --- cookies, HSTS and the hashing budget ----------------------------------------------

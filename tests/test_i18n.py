@@ -8,8 +8,6 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from tests.conftest import post_form
-
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "servicestelle" / "translations" / "en" / "LC_MESSAGES"
 METHODS = [("servicestelle/**.py", "python"), ("templates/**.html", "jinja2")]
@@ -48,26 +46,37 @@ def test_compiled_catalogue_matches_the_po_file():
             assert compiled.gettext(message.id) == message.string, message.id
 
 
+def test_switching_language_stores_nothing_on_the_server(app, client):
+    from sqlalchemy import select
+
+    from servicestelle.extensions import db
+    from servicestelle.sessions.models import UserSession
+
+    client.get("/sprache?lang=en&next=/gibt-es-nicht")
+    client.get("/gibt-es-nicht")
+    with app.app_context():
+        assert db.session.scalars(select(UserSession)).all() == []
+
+
 def test_german_by_default(client):
     page = client.get("/anmelden").get_data(as_text=True)
     assert '<html lang="de">' in page
     assert "Anmelden" in page
 
 
-def test_english_can_be_chosen_and_sticks(client):
-    response = post_form(
-        client, "/sprache", {"lang": "en", "next": "/anmelden"}, form_url="/anmelden"
-    )
+def test_english_can_be_chosen_and_sticks(app, client):
+    response = client.get("/sprache?lang=en&next=/anmelden")
     assert response.status_code == 302 and response.headers["Location"] == "/anmelden"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-lang=en") and "Secure" in cookie and "HttpOnly" in cookie
     page = client.get("/anmelden").get_data(as_text=True)
     assert '<html lang="en">' in page
     assert "Log in" in page
     assert "Benutzername" not in page
 
 
-def test_language_switch_refuses_foreign_redirects_and_unknown_languages(client):
-    response = post_form(
-        client, "/sprache", {"lang": "xx", "next": "https://evil.example/"}, form_url="/anmelden"
-    )
+def test_language_switch_refuses_foreign_redirects_and_unknown_languages(app, client):
+    response = client.get("/sprache?lang=xx&next=https://evil.example/")
     assert response.headers["Location"] == "/"
+    assert "Set-Cookie" not in response.headers
     assert '<html lang="de">' in client.get("/anmelden").get_data(as_text=True)

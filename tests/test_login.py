@@ -54,8 +54,8 @@ def test_unknown_user_and_wrong_password_answer_identically(client, make_user):
     user = make_user()
     wrong = password_step(client, user.username, "falsches passwort 2026")
     unknown = password_step(client, "niemand", "falsches passwort 2026")
-    disabled_like = password_step(client, "x" * 64, user.password)
-    for response in (wrong, unknown, disabled_like):
+    unknown_with_real_password = password_step(client, "x" * 64, user.password)
+    for response in (wrong, unknown, unknown_with_real_password):
         assert response.status_code == 200
         assert LOGIN_FAILED in response.get_data(as_text=True)
 

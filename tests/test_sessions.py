@@ -192,6 +192,8 @@ def test_disabled_user_loses_access_immediately_even_with_a_live_cookie(
 def test_anonymous_requests_without_a_form_create_no_session(app, client):
     client.get("/healthz").close()
     client.get("/static/style.css").close()
+    client.get("/gibt-es-nicht").close()
+    client.get("/api/v1/openapi.json").close()
     with app.app_context():
         assert db.session.scalars(select(UserSession)).all() == []
 
@@ -206,3 +208,33 @@ def test_forged_remember_me_cookie_is_ignored(app, client, make_user):
     client.set_cookie("remember_token", forged)
     response = client.get("/verwaltung/benutzer")
     assert response.status_code == 302 and response.headers["Location"].startswith("/anmelden")
+
+
+def test_expired_sessions_are_purged_even_if_never_presented_again(app, make_user, clock):
+    for _ in range(3):  # abandoned login pages
+        new_client(app).get("/anmelden")
+    login(new_client(app), make_user(), clock)
+    clock.advance(minutes=16)
+    new_client(app).get("/anmelden")  # any new session triggers the purge
+    with app.app_context():
+        rows = db.session.scalars(select(UserSession)).all()
+    assert len(rows) == 1  # only the session just created
+
+
+def test_a_session_cannot_outlive_ten_hours_by_changing_passwords(client, make_user, clock):
+    """Each change issues a new session id, but the ten hours count from the login."""
+    user = make_user()
+    login(client, user, clock)
+    current, candidates = user.password, ["zweites langes passwort", "drittes langes passwort"]
+    for step in range(42):  # 42 × 14 min = 9 h 48 min, each change inside the idle window
+        clock.advance(minutes=14)
+        new = candidates[step % 2]
+        response = post_form(
+            client,
+            "/konto/passwort",
+            {"current_password": current, "new_password": new, "confirm_password": new},
+        )
+        assert response.headers["Location"] == "/konto/", step
+        current = new
+    clock.advance(minutes=14)  # 10 h 2 min after the login
+    assert not is_logged_in(client)

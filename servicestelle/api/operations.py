@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from servicestelle import clock, services
 from servicestelle.api.models import ApiToken
 from servicestelle.auth.models import User
+from servicestelle.database import rowcount
 from servicestelle.extensions import db
 
 log = logging.getLogger(__name__)
@@ -93,3 +94,13 @@ def rename_token(token: ApiToken, name: str) -> None:
         raise TokenError(str(_l("Bezeichnung: höchstens 80 Zeichen, keine Steuerzeichen.")))
     token.name = label
     db.session.commit()
+
+
+def revoke_tokens_of(user_id: int) -> int:
+    """Revoke every live token of a user, in the caller's transaction (account resets)."""
+    result = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )
+    return rowcount(result)

@@ -42,7 +42,7 @@ def _server_session() -> ServerSession:
 def begin(user: User, step: Step) -> None:
     """Password accepted: a new session id, waiting for the next step."""
     _server_session().clear()
-    _server_session().regenerate()
+    _server_session().regenerate(restart_lifetime=True)
     session[PENDING_USER] = user.id
     session[PENDING_STEP] = step.value
     session[PENDING_SINCE] = clock.now().timestamp()

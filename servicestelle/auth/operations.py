@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, update
 
 from servicestelle import clock, services
+from servicestelle.api.operations import revoke_tokens_of
 from servicestelle.auth import recovery, sealing, throttle, totp
 from servicestelle.auth.login_state import Step
 from servicestelle.auth.models import RecoveryCode, User, UserRole
@@ -394,8 +395,8 @@ def _refuse_last_admin(user: User, remaining_roles: frozenset[Role] | None) -> N
     losing_admin = Role.ADMIN in user.roles and (
         remaining_roles is None or Role.ADMIN not in remaining_roles
     )
-    if losing_admin and user.is_active and count_active_admins() <= 1:
-        raise AccountError(str(_l("Die letzte aktive Administration kann nicht entfernt werden.")))
+    if losing_admin and user.is_active and count_active_admins(user.centre_id) <= 1:
+        raise AccountError(str(_l("Die letzte aktive Administration der Beratungsstelle kann nicht entfernt werden.")))
 
 
 def set_roles(actor: User, user: User, roles: Iterable[Role]) -> None:
@@ -431,6 +432,8 @@ def disable_user(actor: User | None, user: User) -> None:
     user.is_active = False
     user.disabled_at = clock.now()
     end_user_sessions(user.id)
+    # Revoked, not merely paused: enabling the account again must not revive old tokens.
+    revoke_tokens_of(user.id)
     db.session.commit()
     log.info("user disabled: user_id=%s by=%s", user.id, actor.id if actor else "cli")
 
@@ -451,6 +454,8 @@ def reset_second_factor(actor: User, user: User) -> None:
     user.totp_enrolled_at = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     end_user_sessions(user.id)
+    # A reset is how a compromised account is recovered: the intruder's tokens go too.
+    revoke_tokens_of(user.id)
     db.session.commit()
     log.info("second factor reset: user_id=%s by=%s", user.id, actor.id)
 
@@ -460,5 +465,6 @@ def reset_password(actor: User, user: User, new_password: str) -> None:
     _refuse_self(actor, user)
     _set_password(user, new_password, must_change=True)
     end_user_sessions(user.id)
+    revoke_tokens_of(user.id)
     db.session.commit()
     log.info("password reset by admin: user_id=%s by=%s", user.id, actor.id)

@@ -39,11 +39,15 @@ def all_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.username)))
 
 
-def count_active_admins() -> int:
+def count_active_admins(centre_id: int) -> int:
     statement = (
         select(func.count(User.id))
         .join(UserRole)
-        .where(User.is_active.is_(True), UserRole.role == Role.ADMIN.value)
+        .where(
+            User.centre_id == centre_id,
+            User.is_active.is_(True),
+            UserRole.role == Role.ADMIN.value,
+        )
     )
     return int(db.session.scalar(statement) or 0)
 

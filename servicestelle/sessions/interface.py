@@ -27,6 +27,8 @@ from servicestelle.sessions.models import UserSession
 
 #: last_seen_at is written at most this often, not on every request.
 TOUCH_INTERVAL = timedelta(seconds=30)
+#: Expired sessions are purged at most this often.
+PURGE_INTERVAL = timedelta(minutes=1)
 #: Session keys that tie a row to a user for revocation.
 USER_KEYS = ("_user_id", "pending_user_id")
 
@@ -54,15 +56,21 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.last_seen_at = last_seen_at
         self.modified = False
         self.regenerate_requested = False
+        self.restart_lifetime = False
         self.end_requested = False
 
     @property
     def new(self) -> bool:  # type: ignore[override]
         return self.token is None
 
-    def regenerate(self) -> None:
-        """Issue a new token (and a new absolute lifetime) at the end of this request."""
+    def regenerate(self, *, restart_lifetime: bool = False) -> None:
+        """Issue a new token at the end of this request.
+
+        The absolute lifetime continues unless ``restart_lifetime`` (a new login): otherwise
+        changing the password back and forth would keep a session alive forever.
+        """
         self.regenerate_requested = True
+        self.restart_lifetime = self.restart_lifetime or restart_lifetime
         self.modified = True
 
     def end(self) -> None:
@@ -81,6 +89,7 @@ class DatabaseSessionInterface(SessionInterface):
         self.clock = clock
         self.idle = timedelta(minutes=settings.session_idle_minutes)
         self.absolute = timedelta(hours=settings.session_absolute_hours)
+        self._last_purge: datetime | None = None
 
     def get_cookie_name(self, app: Flask) -> str:
         return self.settings.session_cookie_name
@@ -150,17 +159,19 @@ class DatabaseSessionInterface(SessionInterface):
                             UserSession.token_hash == token_hash(session.token)
                         )
                     )
+                if session.token is None or session.restart_lifetime or session.created_at is None:
+                    session.created_at = now
                 session.token = secrets.token_urlsafe(32)
-                session.created_at = now
                 dbs.add(
                     UserSession(
                         token_hash=token_hash(session.token),
                         user_id=user_id,
                         data=payload,
-                        created_at=now,
+                        created_at=session.created_at,
                         last_seen_at=now,
                     )
                 )
+                self._purge_expired(dbs, now)
             else:
                 row = dbs.get(UserSession, token_hash(session.token))
                 if row is None:
@@ -185,6 +196,22 @@ class DatabaseSessionInterface(SessionInterface):
             httponly=True,
             samesite="Strict",
             # No Expires/Max-Age: the cookie dies with the browser; the server enforces timeouts.
+        )
+
+    def _purge_expired(self, dbs: DbSession, now: datetime) -> None:
+        """Delete sessions nobody can use any more (at most once a minute per process).
+
+        Expired rows are otherwise only removed when their cookie comes back, and most never
+        do: abandoned login pages, closed browsers.
+        """
+        if self._last_purge is not None and now - self._last_purge < PURGE_INTERVAL:
+            return
+        self._last_purge = now
+        dbs.execute(
+            delete(UserSession).where(
+                (UserSession.last_seen_at < now - self.idle)
+                | (UserSession.created_at < now - self.absolute)
+            )
         )
 
 
