@@ -396,7 +396,13 @@ def _refuse_last_admin(user: User, remaining_roles: frozenset[Role] | None) -> N
         remaining_roles is None or Role.ADMIN not in remaining_roles
     )
     if losing_admin and user.is_active and count_active_admins(user.centre_id) <= 1:
-        raise AccountError(str(_l("Die letzte aktive Administration der Beratungsstelle kann nicht entfernt werden.")))
+        raise AccountError(
+            str(
+                _l(
+                    "Die letzte aktive Administration der Beratungsstelle kann nicht entfernt werden."
+                )
+            )
+        )
 
 
 def set_roles(actor: User, user: User, roles: Iterable[Role]) -> None:
