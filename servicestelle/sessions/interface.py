@@ -127,20 +127,10 @@ class DatabaseSessionInterface(SessionInterface):
         ):
             if session.token is not None:
                 with self._db() as dbs, dbs.begin():
-                    dbs.execute(
-                        delete(UserSession).where(
-                            UserSession.token_hash == token_hash(session.token)
-                        )
-                    )
+                    _delete_row(dbs, session.token)
                 session.token = None  # the old token is dead either way
             if not session:
-                response.delete_cookie(
-                    name,
-                    path="/",
-                    secure=self.settings.cookie_secure,
-                    httponly=True,
-                    samesite="Strict",
-                )
+                self._drop_cookie(app, response)
                 return
             # Written after the end (e.g. "you are logged out" for the login page): keep it in
             # a new, anonymous session under a new token.
@@ -154,11 +144,7 @@ class DatabaseSessionInterface(SessionInterface):
         with self._db() as dbs, dbs.begin():
             if session.regenerate_requested or session.token is None:
                 if session.token is not None:
-                    dbs.execute(
-                        delete(UserSession).where(
-                            UserSession.token_hash == token_hash(session.token)
-                        )
-                    )
+                    _delete_row(dbs, session.token)
                 if session.token is None or session.restart_lifetime or session.created_at is None:
                     session.created_at = now
                 session.token = secrets.token_urlsafe(32)
@@ -177,13 +163,7 @@ class DatabaseSessionInterface(SessionInterface):
                 if row is None:
                     # Ended by someone else during this request (e.g. an admin disabled the
                     # account): do not resurrect it.
-                    response.delete_cookie(
-                        name,
-                        path="/",
-                        secure=self.settings.cookie_secure,
-                        httponly=True,
-                        samesite="Strict",
-                    )
+                    self._drop_cookie(app, response)
                     return
                 row.data = payload
                 row.user_id = user_id
@@ -196,6 +176,15 @@ class DatabaseSessionInterface(SessionInterface):
             httponly=True,
             samesite="Strict",
             # No Expires/Max-Age: the cookie dies with the browser; the server enforces timeouts.
+        )
+
+    def _drop_cookie(self, app: Flask, response: Response) -> None:
+        response.delete_cookie(
+            self.get_cookie_name(app),
+            path="/",
+            secure=self.settings.cookie_secure,
+            httponly=True,
+            samesite="Strict",
         )
 
     def _purge_expired(self, dbs: DbSession, now: datetime) -> None:
@@ -213,6 +202,10 @@ class DatabaseSessionInterface(SessionInterface):
                 | (UserSession.created_at < now - self.absolute)
             )
         )
+
+
+def _delete_row(dbs: DbSession, token: str) -> None:
+    dbs.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
 
 
 def _user_id(session: ServerSession) -> int | None:
