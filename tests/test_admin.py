@@ -299,3 +299,33 @@ def test_each_centre_keeps_its_last_admin(app, make_user):
         with pytest.raises(AccountError):
             disable_user(None, db.session.get(User, lone.id))
         assert db.session.get(User, lone.id).is_active
+
+
+def test_password_reset_lifts_a_deliberate_lock(app, client, admin, make_user, clock):
+    """Anyone knowing a username can lock it; the admin's reset is the way out."""
+    target = make_user(Role.COUNSELLOR)
+    other = app.test_client()
+    other.environ_base.update({"wsgi.url_scheme": "https", "REMOTE_ADDR": "198.51.100.9"})
+    for _ in range(10):
+        clock.advance(seconds=61)
+        post_form(
+            other, "/anmelden", {"username": target.username, "password": "falsch falsch falsch"}
+        )
+    victim = app.test_client()
+    victim.environ_base.update({"wsgi.url_scheme": "https", "REMOTE_ADDR": "192.0.2.1"})
+    locked = post_form(
+        victim, "/anmelden", {"username": target.username, "password": target.password}
+    )
+    assert locked.status_code == 429
+    clock.advance(minutes=1)
+    confirm_identity(client, admin, clock, f"/verwaltung/benutzer/{target.id}")
+    post_form(
+        client,
+        f"/verwaltung/benutzer/{target.id}/passwort",
+        {"new_password": "einmal passwort 2026"},
+        form_url=f"/verwaltung/benutzer/{target.id}",
+    )
+    unlocked = post_form(
+        victim, "/anmelden", {"username": target.username, "password": "einmal passwort 2026"}
+    )
+    assert unlocked.status_code == 302

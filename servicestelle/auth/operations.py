@@ -467,9 +467,14 @@ def reset_second_factor(actor: User, user: User) -> None:
 
 
 def reset_password(actor: User, user: User, new_password: str) -> None:
-    """Set a one-time password the user must replace at their next login."""
+    """Set a one-time password the user must replace at their next login.
+
+    Also lifts a lock on the account: someone who knows a username can lock it by failing on
+    purpose, and the administrator who checked the person's identity is the way out.
+    """
     _refuse_self(actor, user)
     _set_password(user, new_password, must_change=True)
+    throttle.reset(_throttle_keys(user.username, "")[0])
     end_user_sessions(user.id)
     revoke_tokens_of(user.id)
     db.session.commit()
