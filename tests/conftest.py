@@ -156,12 +156,18 @@ def app(settings: Settings, clock: FrozenClock) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    # Tests talk to the app over https, as production does, so Secure cookies apply.
+def https_client(app: Flask, remote_addr: str | None = None) -> FlaskClient:
+    """A browser of its own talking https, as production does, so Secure cookies apply."""
     test_client = app.test_client()
     test_client.environ_base["wsgi.url_scheme"] = "https"
+    if remote_addr is not None:
+        test_client.environ_base["REMOTE_ADDR"] = remote_addr
     return test_client
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return https_client(app)
 
 
 @pytest.fixture

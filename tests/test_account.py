@@ -5,14 +5,8 @@ from __future__ import annotations
 import re
 
 from servicestelle.auth import totp
-from tests.conftest import current_code, login, post_form
+from tests.conftest import current_code, https_client, login, post_form
 from tests.support.html import csrf_token
-
-
-def new_client(app):
-    other = app.test_client()
-    other.environ_base["wsgi.url_scheme"] = "https"
-    return other
 
 
 def test_new_recovery_codes_replace_the_old_ones(app, client, make_user, clock):
@@ -23,7 +17,7 @@ def test_new_recovery_codes_replace_the_old_ones(app, client, make_user, clock):
     second = post_form(client, "/konto/wiederherstellungscodes", {}, form_url="/konto/")
     new_codes = re.findall(r"<li><code>([a-z2-7-]{19})</code></li>", second.get_data(as_text=True))
     assert len(old_codes) == len(new_codes) == 10 and not set(old_codes) & set(new_codes)
-    other = new_client(app)
+    other = https_client(app)
     post_form(other, "/anmelden", {"username": user.username, "password": user.password})
     rejected = post_form(other, "/anmelden/zweiter-faktor", {"code": old_codes[0]})
     assert "Der Code ist falsch" in rejected.get_data(as_text=True)
@@ -33,7 +27,7 @@ def test_new_recovery_codes_replace_the_old_ones(app, client, make_user, clock):
 
 def test_moving_the_second_factor(app, client, make_user, clock):
     user = make_user()
-    elsewhere = new_client(app)
+    elsewhere = https_client(app)
     login(elsewhere, user, clock)
     login(client, user, clock)
     response = post_form(client, "/konto/zweiter-faktor/neu", {}, form_url="/konto/")
@@ -43,7 +37,7 @@ def test_moving_the_second_factor(app, client, make_user, clock):
     new_seed = totp.seed_from_base32(secret)
     assert new_seed != user.seed
     # Until confirmed, the old device still works (checked by a fresh login elsewhere).
-    third = new_client(app)
+    third = https_client(app)
     login(third, user, clock)
     clock.advance(seconds=30)
     confirmed = post_form(
@@ -57,7 +51,7 @@ def test_moving_the_second_factor(app, client, make_user, clock):
     assert third.get("/").status_code == 302
     # the old device's codes no longer work, the new one's do
     clock.advance(seconds=30)
-    fourth = new_client(app)
+    fourth = https_client(app)
     post_form(fourth, "/anmelden", {"username": user.username, "password": user.password})
     old = post_form(fourth, "/anmelden/zweiter-faktor", {"code": current_code(user, clock)})
     assert "Der Code ist falsch" in old.get_data(as_text=True)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from servicestelle.auth.models import User
 from servicestelle.extensions import db
 from servicestelle.roles import Role
-from tests.conftest import current_code, login, post_form
+from tests.conftest import current_code, https_client, login, post_form
 
 
 @pytest.fixture
@@ -86,8 +86,7 @@ def test_admin_creates_user_who_must_enrol_and_change_password(app, client, admi
         assert user.roles == {Role.COUNSELLOR, Role.SUPERVISOR}
         assert user.must_change_password and not user.has_second_factor
         assert user.centre_id == db.session.get(User, admin.id).centre_id
-    newcomer = app.test_client()
-    newcomer.environ_base["wsgi.url_scheme"] = "https"
+    newcomer = https_client(app)
     response = post_form(
         newcomer,
         "/anmelden",
@@ -190,8 +189,7 @@ def test_disable_then_enable(app, client, admin, make_user, clock):
         {},
         form_url=f"/verwaltung/benutzer/{target.id}",
     )
-    other = app.test_client()
-    other.environ_base["wsgi.url_scheme"] = "https"
+    other = https_client(app)
     response = post_form(
         other, "/anmelden", {"username": target.username, "password": target.password}
     )
@@ -214,8 +212,7 @@ def test_second_factor_reset_forces_enrolment(app, client, admin, make_user):
         {},
         form_url=f"/verwaltung/benutzer/{target.id}",
     )
-    other = app.test_client()
-    other.environ_base["wsgi.url_scheme"] = "https"
+    other = https_client(app)
     response = post_form(
         other, "/anmelden", {"username": target.username, "password": target.password}
     )
@@ -230,8 +227,7 @@ def test_password_reset_sets_a_one_time_password(app, client, admin, make_user, 
         {"new_password": "einmal passwort 2026"},
         form_url=f"/verwaltung/benutzer/{target.id}",
     )
-    other = app.test_client()
-    other.environ_base["wsgi.url_scheme"] = "https"
+    other = https_client(app)
     clock.advance(seconds=30)
     post_form(other, "/anmelden", {"username": target.username, "password": "einmal passwort 2026"})
     response = post_form(other, "/anmelden/zweiter-faktor", {"code": current_code(target, clock)})
@@ -304,15 +300,13 @@ def test_each_centre_keeps_its_last_admin(app, make_user):
 def test_password_reset_lifts_a_deliberate_lock(app, client, admin, make_user, clock):
     """Anyone knowing a username can lock it; the admin's reset is the way out."""
     target = make_user(Role.COUNSELLOR)
-    other = app.test_client()
-    other.environ_base.update({"wsgi.url_scheme": "https", "REMOTE_ADDR": "198.51.100.9"})
+    other = https_client(app, "198.51.100.9")
     for _ in range(10):
         clock.advance(seconds=61)
         post_form(
             other, "/anmelden", {"username": target.username, "password": "falsch falsch falsch"}
         )
-    victim = app.test_client()
-    victim.environ_base.update({"wsgi.url_scheme": "https", "REMOTE_ADDR": "192.0.2.1"})
+    victim = https_client(app, "192.0.2.1")
     locked = post_form(
         victim, "/anmelden", {"username": target.username, "password": target.password}
     )

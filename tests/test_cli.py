@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from servicestelle import create_app, migrate
 from servicestelle.auth import totp
 from servicestelle.config import DemoSecretWarning, Settings
-from tests.conftest import FrozenClock, post_form
+from tests.conftest import FrozenClock, https_client, post_form
 from tests.support import cli
 from tests.support.cli import one_line_reason, table
 
@@ -114,12 +114,6 @@ def app_for(env: dict[str, str], *, clock: FrozenClock | None = None) -> Iterato
 
         with app.app_context():
             db.engine.dispose()
-
-
-def https_client(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    client.environ_base["wsgi.url_scheme"] = "https"
-    return client
 
 
 def log_in(client: FlaskClient, username: str, password: str, code: str) -> None:

@@ -11,23 +11,17 @@ from servicestelle.auth.models import LoginThrottle, User
 from servicestelle.auth.throttle import delay_after, lock_after
 from servicestelle.config import ACCOUNT_THROTTLE
 from servicestelle.extensions import db
-from tests.conftest import current_code, post_form
+from tests.conftest import current_code, https_client, post_form
 from tests.support.html import csrf_token
 
 PARALLEL = 6
-
-
-def _client(app):
-    client = app.test_client()
-    client.environ_base["wsgi.url_scheme"] = "https"
-    return client
 
 
 def _past_password(app, user, count):
     """``count`` clients, each past the password step, with a token for the code form."""
     prepared = []
     for _ in range(count):
-        client = _client(app)
+        client = https_client(app)
         response = post_form(
             client, "/anmelden", {"username": user.username, "password": user.password}
         )
@@ -82,7 +76,7 @@ def test_parallel_wrong_passwords_get_no_more_checks_than_allowed(app, make_user
     user = make_user()
     prepared = []
     for _ in range(8):
-        client = _client(app)
+        client = https_client(app)
         prepared.append((client, csrf_token(client.get("/anmelden").get_data(as_text=True))))
     results = _burst(
         prepared, "/anmelden", {"username": user.username, "password": "falsch falsch falsch"}

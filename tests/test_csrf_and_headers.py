@@ -9,7 +9,7 @@ import pytest
 from servicestelle import create_app
 from servicestelle.config import OWASP_FLOOR
 from servicestelle.roles import Role
-from tests.conftest import make_settings
+from tests.conftest import https_client, make_settings
 from tests.support.html import csrf_token
 
 CSRF_MESSAGE = "Das Formular ist abgelaufen"
@@ -45,8 +45,7 @@ def test_wrong_csrf_token_is_refused(client, make_user):
 
 def test_token_from_another_session_is_refused(app, client, make_user):
     user = make_user()
-    other = app.test_client()
-    other.environ_base["wsgi.url_scheme"] = "https"
+    other = https_client(app)
     foreign = csrf_token(other.get("/anmelden").get_data(as_text=True))
     client.get("/anmelden")
     response = client.post(

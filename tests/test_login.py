@@ -12,7 +12,7 @@ from servicestelle.auth.models import RecoveryCode, User
 from servicestelle.config import OWASP_FLOOR
 from servicestelle.extensions import db
 from servicestelle.roles import Role
-from tests.conftest import current_code, login, post_form
+from tests.conftest import current_code, https_client, login, post_form
 from tests.support.html import csrf_token
 
 LOGIN_FAILED = "Benutzername oder Passwort ist falsch."
@@ -98,8 +98,7 @@ def test_replayed_code_refused(app, client, make_user, clock):
     user = make_user()
     login(client, user, clock)  # uses the code of the current step
     code = current_code(user, clock)
-    second = app.test_client()
-    second.environ_base["wsgi.url_scheme"] = "https"
+    second = https_client(app)
     password_step(second, user.username, user.password)
     response = code_step(second, code)
     assert "Der Code ist falsch" in response.get_data(as_text=True)
@@ -117,8 +116,7 @@ def test_code_of_previous_step_accepted_but_two_steps_ago_refused(client, make_u
     other = make_user()
     old = current_code(other, clock)
     clock.advance(seconds=60)
-    client2 = client.application.test_client()
-    client2.environ_base["wsgi.url_scheme"] = "https"
+    client2 = https_client(client.application)
     password_step(client2, other.username, other.password)
     response = code_step(client2, old)
     assert "Der Code ist falsch" in response.get_data(as_text=True)
@@ -332,8 +330,7 @@ def test_client_address_is_throttled_across_usernames(client, make_user, clock):
     password_step(client, "name10", "falsch falsch falsch")
     response = password_step(client, user.username, user.password)
     assert response.status_code == 429
-    other = client.application.test_client()
-    other.environ_base.update({"wsgi.url_scheme": "https", "REMOTE_ADDR": "192.0.2.7"})
+    other = https_client(client.application, "192.0.2.7")
     assert password_step(other, user.username, user.password).status_code == 302
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from servicestelle.extensions import db
 from servicestelle.roles import Role
 from servicestelle.sessions.models import UserSession
-from tests.conftest import current_code, login, post_form
+from tests.conftest import current_code, https_client, login, post_form
 
 COOKIE = "__Host-servicestelle"
 
@@ -18,12 +18,6 @@ COOKIE = "__Host-servicestelle"
 def session_cookie(client) -> str | None:
     cookie = client.get_cookie(COOKIE)
     return cookie.value if cookie else None
-
-
-def new_client(app):
-    other = app.test_client()
-    other.environ_base["wsgi.url_scheme"] = "https"
-    return other
 
 
 def is_logged_in(client) -> bool:
@@ -48,7 +42,7 @@ def test_fixated_session_id_is_useless(app, client, make_user, clock):
     client.get("/anmelden")
     planted = session_cookie(client)
     login(client, user, clock)
-    attacker = new_client(app)
+    attacker = https_client(app)
     attacker.set_cookie(COOKIE, planted)
     assert not is_logged_in(attacker)
 
@@ -117,14 +111,14 @@ def test_logout_ends_the_session_on_the_server(app, client, make_user, clock):
     login(client, make_user(), clock)
     stolen = session_cookie(client)
     post_form(client, "/abmelden", {}, form_url="/")
-    replay = new_client(app)
+    replay = https_client(app)
     replay.set_cookie(COOKIE, stolen)
     assert not is_logged_in(replay)
 
 
 def test_password_change_ends_other_sessions_but_not_this_one(app, client, make_user, clock):
     user = make_user()
-    other = new_client(app)
+    other = https_client(app)
     login(other, user, clock)
     login(client, user, clock)
     before = session_cookie(client)
@@ -145,7 +139,7 @@ def test_password_change_ends_other_sessions_but_not_this_one(app, client, make_
 
 def test_role_change_ends_the_users_sessions(app, client, make_user, clock):
     target = make_user(Role.COUNSELLOR)
-    target_client = new_client(app)
+    target_client = https_client(app)
     login(target_client, target, clock)
     admin = make_user(Role.ADMIN)
     login(client, admin, clock)
@@ -163,7 +157,7 @@ def test_role_change_ends_the_users_sessions(app, client, make_user, clock):
 @pytest.mark.parametrize("action", ["deaktivieren", "zweiter-faktor-zuruecksetzen"])
 def test_disable_and_second_factor_reset_end_sessions(app, client, make_user, clock, action):
     target = make_user(Role.COUNSELLOR)
-    target_client = new_client(app)
+    target_client = https_client(app)
     login(target_client, target, clock)
     login(client, make_user(Role.ADMIN), clock)
     response = post_form(
@@ -212,10 +206,10 @@ def test_forged_remember_me_cookie_is_ignored(app, client, make_user):
 
 def test_expired_sessions_are_purged_even_if_never_presented_again(app, make_user, clock):
     for _ in range(3):  # abandoned login pages
-        new_client(app).get("/anmelden")
-    login(new_client(app), make_user(), clock)
+        https_client(app).get("/anmelden")
+    login(https_client(app), make_user(), clock)
     clock.advance(minutes=16)
-    new_client(app).get("/anmelden")  # any new session triggers the purge
+    https_client(app).get("/anmelden")  # any new session triggers the purge
     with app.app_context():
         rows = db.session.scalars(select(UserSession)).all()
     assert len(rows) == 1  # only the session just created
