@@ -24,7 +24,6 @@ from servicestelle.config import (
     SECRET_KEY_FILENAME,
     ConfigError,
     DemoSecretWarning,
-    Profile,
     Settings,
     default_database_url,
 )
@@ -34,9 +33,10 @@ DEFAULT_CENTRE_CODE = "ZENTRALE"
 DEFAULT_CENTRE_NAME = "Servicestelle"
 
 
-def _settings(profile: Profile | None = None) -> Settings:
+def _settings() -> Settings:
+    """The production settings from the environment (the only profile operators get)."""
     try:
-        return Settings.from_env(profile=profile)
+        return Settings.from_env()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -65,14 +65,11 @@ def _demo_settings() -> Settings:
 
 @contextmanager
 def app_context(
-    profile: Profile | None = None,
-    *,
-    settings: Callable[[], Settings] | None = None,
-    quiet: bool = False,
+    settings: Callable[[], Settings] = _settings, *, quiet: bool = False
 ) -> Iterator[Flask]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DemoSecretWarning)
-        built = settings() if settings is not None else _settings(profile)
+        built = settings()
     for warning in caught if not quiet else []:
         click.secho(f"WARNING: {warning.message}", fg="yellow", err=True)
     app = create_app(built)
@@ -190,7 +187,7 @@ def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
     from servicestelle.demo import DEMO_CENTRE_CODE, DEMO_CENTRE_NAME, DEMO_LOGINS, ensure_demo_data
     from servicestelle.instance_state import is_demo_instance
 
-    with app_context(settings=_demo_settings) as app:
+    with app_context(_demo_settings) as app:
         initialise(DEMO_CENTRE_CODE, DEMO_CENTRE_NAME)
         if all_users() and not is_demo_instance():
             raise click.ClickException(REAL_INSTANCE)
@@ -227,7 +224,7 @@ def demo_code(username: str) -> None:
     # Never create a demo secret in a folder that does not hold one: that is no demo instance.
     if not (instance / SECRET_KEY_FILENAME).exists():
         raise click.ClickException("this is not a demo instance; codes come from the user's app")
-    with app_context(settings=_demo_settings, quiet=True):
+    with app_context(_demo_settings, quiet=True):
         _require_current_schema()
         if not is_demo_instance():
             raise click.ClickException(
