@@ -144,8 +144,8 @@ def _guarded_attempt(keys: list[throttle.ThrottleKey], now: datetime) -> Iterato
     """Throttle check and claim around one password or code check.
 
     Yields "go", or the moment a waiting key may try again, or "busy" when another attempt
-    for the same name is being checked right now. The claim is released on every way out;
-    record_failure and reset release it as part of their own writes.
+    for the same name is being checked right now. The claim is released on every way out
+    (after record_failure or reset, which already clear it, that is a harmless no-op).
     """
     retry_at = throttle.blocked_until(keys, now)
     if retry_at is not None:
