@@ -11,6 +11,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
+from audit.store import UTCTime
 from servicestelle.config import default_database_url
 from servicestelle.db import UTCDateTime
 from servicestelle.models import metadata
@@ -21,7 +22,7 @@ config = context.config
 def _render_item(type_: str, obj: Any, _context: Any) -> str | bool:
     # Migrations spell plain SQLAlchemy types, so that old revisions never change when the
     # application's own column types do.
-    if type_ == "type" and isinstance(obj, UTCDateTime):
+    if type_ == "type" and isinstance(obj, UTCDateTime | UTCTime):
         return "sa.DateTime(timezone=True)"
     return False
 

@@ -19,12 +19,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Profile = Literal["production", "demo", "test"]
 PROFILES: tuple[Profile, ...] = ("production", "demo", "test")
 
 ENV_PREFIX = "SERVICESTELLE_"
 SECRET_KEY_FILENAME = "secret_key"  # noqa: S105 - a file name
+AUDIT_SIGNING_KEY_FILENAME = "audit-signing-key.pem"
 MIN_SECRET_BYTES = 32
 #: Secrets that appear in tutorials and templates; a production instance must not use them.
 KNOWN_DEFAULT_SECRETS = frozenset(
@@ -120,6 +122,26 @@ class Settings:
     #: Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
     trusted_proxies: int = 0
     default_locale: str = "de"
+    #: Ed25519 key signing audit checkpoints; separate from the secret key and every data key.
+    audit_signing_key_file: Path | None = None
+    #: A checkpoint is signed when the newest is older than this (0: only on demand).
+    audit_checkpoint_minutes: int = 60
+    #: Anomaly thresholds for the DPO's review list.
+    anomaly_reads_per_window: int = 30
+    anomaly_read_window_minutes: int = 10
+    anomaly_failed_logins_per_window: int = 10
+    anomaly_failed_login_window_minutes: int = 10
+    #: Working hours (local time, hours 0–24, weekdays Mon=1 … Sun=7); reads outside are listed.
+    working_hours_start: int = 7
+    working_hours_end: int = 19
+    working_days: tuple[int, ...] = (1, 2, 3, 4, 5)
+    local_timezone: str = "Europe/Berlin"
+    #: Art. 30 record of processing activities (TOML); the bundled template when unset.
+    processing_record_file: Path | None = None
+
+    @property
+    def audit_signing_key_path(self) -> Path:
+        return self.audit_signing_key_file or self.instance_path / AUDIT_SIGNING_KEY_FILENAME
 
     @property
     def is_production(self) -> bool:
@@ -167,6 +189,27 @@ class Settings:
             raise ConfigError("session timeouts must be positive")
         if self.trusted_proxies < 0:
             raise ConfigError("SERVICESTELLE_TRUSTED_PROXIES must not be negative")
+        self._validate_audit()
+
+    def _validate_audit(self) -> None:
+        if self.audit_checkpoint_minutes < 0:
+            raise ConfigError("SERVICESTELLE_AUDIT_CHECKPOINT_MINUTES must not be negative")
+        counts = (
+            self.anomaly_reads_per_window,
+            self.anomaly_read_window_minutes,
+            self.anomaly_failed_logins_per_window,
+            self.anomaly_failed_login_window_minutes,
+        )
+        if min(counts) < 1:
+            raise ConfigError("anomaly thresholds and windows must be at least 1")
+        if not 0 <= self.working_hours_start < self.working_hours_end <= 24:
+            raise ConfigError("working hours must satisfy 0 <= start < end <= 24")
+        if not self.working_days or not set(self.working_days) <= set(range(1, 8)):
+            raise ConfigError("working days are numbers from 1 (Monday) to 7 (Sunday)")
+        try:
+            ZoneInfo(self.local_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"unknown time zone {self.local_timezone!r}") from None
 
     @classmethod
     def from_env(
@@ -218,6 +261,27 @@ class Settings:
                 env, "ARGON2_MEMORY_BUDGET_MIB", cls.password_hash_memory_budget_mib
             ),
             trusted_proxies=_int(env, "TRUSTED_PROXIES", 0),
+            audit_signing_key_file=_path(env, "AUDIT_SIGNING_KEY_FILE"),
+            audit_checkpoint_minutes=_int(
+                env, "AUDIT_CHECKPOINT_MINUTES", cls.audit_checkpoint_minutes
+            ),
+            anomaly_reads_per_window=_int(
+                env, "ANOMALY_READS_PER_WINDOW", cls.anomaly_reads_per_window
+            ),
+            anomaly_read_window_minutes=_int(
+                env, "ANOMALY_READ_WINDOW_MINUTES", cls.anomaly_read_window_minutes
+            ),
+            anomaly_failed_logins_per_window=_int(
+                env, "ANOMALY_FAILED_LOGINS_PER_WINDOW", cls.anomaly_failed_logins_per_window
+            ),
+            anomaly_failed_login_window_minutes=_int(
+                env, "ANOMALY_FAILED_LOGIN_WINDOW_MINUTES", cls.anomaly_failed_login_window_minutes
+            ),
+            working_hours_start=_int(env, "WORKING_HOURS_START", cls.working_hours_start),
+            working_hours_end=_int(env, "WORKING_HOURS_END", cls.working_hours_end),
+            working_days=_days(env, "WORKING_DAYS", cls.working_days),
+            local_timezone=env.get(ENV_PREFIX + "TIMEZONE", cls.local_timezone),
+            processing_record_file=_path(env, "PROCESSING_RECORD_FILE"),
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", cls.max_content_length),
         )
         settings.validate()
@@ -277,3 +341,21 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number, not {raw!r}") from None
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(ENV_PREFIX + name)
+    return Path(raw).resolve() if raw else None
+
+
+def _days(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """Weekdays as "1,2,3,4,5" (Monday = 1)."""
+    raw = env.get(ENV_PREFIX + name)
+    if not raw:
+        return default
+    try:
+        return tuple(sorted({int(part) for part in raw.split(",") if part.strip()}))
+    except ValueError:
+        raise ConfigError(
+            f"{ENV_PREFIX}{name} must list weekdays as numbers, e.g. 1,2,3,4,5"
+        ) from None

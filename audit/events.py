@@ -1,0 +1,71 @@
+"""The audit vocabulary: every action is ``source:subject:action``, one enum, one place.
+
+New events are added here, never spelled inline by a caller; the DPO workspace offers this
+list as its action filter, so a stray string would be an event nobody can find.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AuditEvent(StrEnum):
+    """What happened. Values are stored and hashed; never rename one that has been written."""
+
+    ACCESS_REQUEST_DENY = "access:request:deny"
+    API_TOKEN_CREATE = "api:token:create"
+    API_TOKEN_REVOKE = "api:token:revoke"
+    AUDIT_BREAK_GLASS_REVIEW = "audit:break_glass:review"
+    AUDIT_CHAIN_VERIFY = "audit:chain:verify"
+    AUDIT_CHECKPOINT_CREATE = "audit:checkpoint:create"
+    AUDIT_LOG_EXPORT = "audit:log:export"
+    AUDIT_REPORT_ACCESS = "audit:report:access"
+    AUDIT_REPORT_ACTIVITY = "audit:report:activity"
+    AUTH_ACCOUNT_LOCK = "auth:account:lock"
+    AUTH_LOGIN_FAILURE = "auth:login:failure"
+    AUTH_LOGIN_SUCCESS = "auth:login:success"
+    AUTH_LOGOUT = "auth:logout"
+    AUTH_PASSWORD_CHANGE = "auth:password:change"
+    AUTH_PASSWORD_RESET = "auth:password:reset"
+    AUTH_RECOVERY_CODE_USE = "auth:recovery_code:use"
+    AUTH_RECOVERY_CODES_REGENERATE = "auth:recovery_codes:regenerate"
+    AUTH_SECOND_FACTOR_ENROL = "auth:second_factor:enrol"
+    AUTH_SECOND_FACTOR_RESET = "auth:second_factor:reset"
+    CASE_CONTENT_READ = "case:content:read"
+    SYSTEM_SETTINGS_CHANGE = "system:settings:change"
+    USER_ACCOUNT_CREATE = "user:account:create"
+    USER_ACCOUNT_DISABLE = "user:account:disable"
+    USER_ACCOUNT_ENABLE = "user:account:enable"
+    USER_ROLES_CHANGE = "user:roles:change"
+
+    @property
+    def source(self) -> str:
+        return self.value.split(":", 1)[0]
+
+    @property
+    def requires_purpose(self) -> bool:
+        """Reads of case content must say why (GDPR Art. 5(1)(b), CJEU C-579/21)."""
+        return self in PURPOSE_REQUIRED
+
+
+#: Events that are a read of case content: each needs a purpose code.
+PURPOSE_REQUIRED = frozenset({AuditEvent.CASE_CONTENT_READ})
+
+
+class Outcome(StrEnum):
+    """How it ended: done, tried and failed (wrong password), or refused by authorisation."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+    DENIED = "denied"
+
+
+class Purpose(StrEnum):
+    """Why case content was read; the fixed list a client is told about under Art. 15."""
+
+    COUNSELLING = "counselling"
+    SUPERVISION = "supervision"
+    BREAK_GLASS = "break_glass"
+    DPO_AUDIT = "dpo_audit"
+    ART15_REQUEST = "art15_request"
+    LEGAL_OBLIGATION = "legal_obligation"

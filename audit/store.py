@@ -1,0 +1,229 @@
+"""The audit tables and the one way to append to them.
+
+The library takes whatever the caller executes statements on (a SQLAlchemy ``Connection`` or
+``Session``) and never commits: the entry belongs to the caller's transaction, so an operation
+and its audit entry are saved together or not at all.
+
+Appends are serialised by updating the single row of ``audit_append_lock`` first: on SQLite
+that statement takes the database's write lock, on PostgreSQL it locks the row until commit.
+Only then is the head read, so two writers can never link to the same predecessor; the unique
+constraints on ``seq`` and ``prev_hash`` refuse a fork even if that were bypassed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect, Result
+
+from audit.chain import GENESIS_HASH, TEXT_LIMITS, Entry, encode_details, escape_text
+from audit.errors import AuditError
+from audit.events import AuditEvent, Outcome, Purpose
+
+#: Constraint names as the application's migrations expect them.
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+NONE = {"classification": "none"}
+#: Pseudonymous: a user id or object id, meaningful only together with other tables.
+PERSONAL = {"classification": "personal"}
+
+
+class UTCTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite (naive storage) and PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+audit_entry = sa.Table(
+    "audit_entry",
+    metadata,
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+        info=NONE,
+    ),
+    sa.Column("ts", UTCTime(), nullable=False, index=True, info=NONE),
+    sa.Column("actor_id", sa.Integer(), nullable=True, index=True, info=PERSONAL),
+    sa.Column("role", sa.String(TEXT_LIMITS["role"]), nullable=True, info=NONE),
+    sa.Column("centre_id", sa.Integer(), nullable=True, info=NONE),
+    sa.Column("action", sa.String(64), nullable=False, index=True, info=NONE),
+    sa.Column("object_type", sa.String(TEXT_LIMITS["object_type"]), nullable=True, info=NONE),
+    sa.Column("object_id", sa.String(TEXT_LIMITS["object_id"]), nullable=True, info=PERSONAL),
+    sa.Column("purpose", sa.String(32), nullable=True, info=NONE),
+    sa.Column("outcome", sa.String(16), nullable=False, info=NONE),
+    sa.Column("request_id", sa.String(TEXT_LIMITS["request_id"]), nullable=True, info=NONE),
+    sa.Column("details", sa.Text(), nullable=False, info=NONE),
+    sa.Column("prev_hash", sa.String(64), nullable=False, unique=True, info=NONE),
+    sa.Column("entry_hash", sa.String(64), nullable=False, unique=True, info=NONE),
+    sa.Index("ix_audit_entry_object", "object_type", "object_id"),
+)
+
+audit_append_lock = sa.Table(
+    "audit_append_lock",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False, info=NONE),
+    #: How many appends took the lock; its only purpose is to give the UPDATE something to do.
+    sa.Column("appends", sa.BigInteger(), nullable=False, info=NONE),
+)
+
+audit_checkpoint = sa.Table(
+    "audit_checkpoint",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, info=NONE),
+    sa.Column("seq", sa.BigInteger(), nullable=False, index=True, info=NONE),
+    sa.Column("head_hash", sa.String(64), nullable=False, info=NONE),
+    sa.Column("signed_at", UTCTime(), nullable=False, info=NONE),
+    sa.Column("key_id", sa.String(32), nullable=False, info=NONE),
+    sa.Column("signature", sa.String(128), nullable=False, info=NONE),
+)
+
+LOCK_ROW_ID = 1
+BATCH_SIZE = 5_000
+
+
+class Executor(Protocol):
+    """A SQLAlchemy Connection or Session: anything that executes in the caller's transaction."""
+
+    def execute(self, statement: Any, parameters: Any = ..., /) -> Result[Any]: ...
+
+
+def _text(field: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    escaped = escape_text(value)
+    if len(escaped) > TEXT_LIMITS[field]:
+        raise AuditError(f"{field} is longer than {TEXT_LIMITS[field]} characters")
+    return escaped
+
+
+def _lock_for_append(executor: Executor) -> None:
+    locked = executor.execute(
+        sa.update(audit_append_lock)
+        .where(audit_append_lock.c.id == LOCK_ROW_ID)
+        .values(appends=audit_append_lock.c.appends + 1)
+    )
+    if getattr(locked, "rowcount", 0) != 1:
+        raise AuditError("the audit_append_lock row is missing; run the database migrations")
+
+
+def head(executor: Executor) -> tuple[int, str]:
+    """Sequence number and hash of the newest entry ((0, GENESIS_HASH) for an empty log)."""
+    row = executor.execute(
+        sa.select(audit_entry.c.seq, audit_entry.c.entry_hash)
+        .order_by(audit_entry.c.seq.desc())
+        .limit(1)
+    ).first()
+    return (int(row.seq), str(row.entry_hash)) if row else (0, GENESIS_HASH)
+
+
+def record(
+    executor: Executor,
+    event: AuditEvent,
+    outcome: Outcome,
+    *,
+    now: datetime,
+    actor_id: int | None = None,
+    role: str | None = None,
+    centre_id: int | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    purpose: Purpose | None = None,
+    request_id: str | None = None,
+    details: Mapping[str, object] | None = None,
+) -> Entry:
+    """Append one entry inside the caller's transaction and return it (with its hash).
+
+    Raises ``AuditError`` for an entry the vocabulary does not allow (unknown event, a read of
+    case content without purpose, free text in details); any database error propagates, so
+    the caller's transaction fails with it.
+    """
+    event = AuditEvent(event)
+    outcome = Outcome(outcome)
+    if purpose is not None:
+        purpose = Purpose(purpose)
+    elif event.requires_purpose:
+        raise AuditError(f"{event.value} needs a purpose code")
+    if now.tzinfo is None:
+        raise AuditError("timestamps must be timezone-aware")
+    draft = Entry(
+        seq=0,
+        ts=now.astimezone(UTC),
+        actor_id=actor_id,
+        role=_text("role", role),
+        centre_id=centre_id,
+        action=event.value,
+        object_type=_text("object_type", object_type),
+        object_id=_text("object_id", None if object_id is None else str(object_id)),
+        purpose=None if purpose is None else purpose.value,
+        outcome=outcome.value,
+        request_id=_text("request_id", request_id),
+        details=encode_details(details),
+        prev_hash=GENESIS_HASH,
+        entry_hash="",
+    )
+    _lock_for_append(executor)
+    last_seq, last_hash = head(executor)
+    linked = replace(draft, seq=last_seq + 1, prev_hash=last_hash)
+    entry = replace(linked, entry_hash=linked.computed_hash())
+    executor.execute(sa.insert(audit_entry).values(_row(entry)))
+    return entry
+
+
+def _row(entry: Entry) -> dict[str, object]:
+    return {column.name: getattr(entry, column.name) for column in audit_entry.columns}
+
+
+def entry_from_row(row: Any) -> Entry:
+    """An Entry from a selected ``audit_entry`` row."""
+    return Entry(**{column.name: getattr(row, column.name) for column in audit_entry.columns})
+
+
+def iter_entries(
+    executor: Executor, *, after: int = 0, batch_size: int = BATCH_SIZE
+) -> Iterator[Entry]:
+    """Every entry with seq > ``after`` in order, read in keyset batches (memory stays flat)."""
+    while True:
+        rows = executor.execute(
+            sa.select(audit_entry)
+            .where(audit_entry.c.seq > after)
+            .order_by(audit_entry.c.seq)
+            .limit(batch_size)
+        ).all()
+        for row in rows:
+            yield entry_from_row(row)
+        if len(rows) < batch_size:
+            return
+        after = int(rows[-1].seq)
+
+
+def seq_of_hash(executor: Executor, entry_hash: str) -> int | None:
+    """The sequence number of the entry with this hash, if any (to explain a broken link)."""
+    found = executor.execute(
+        sa.select(audit_entry.c.seq).where(audit_entry.c.entry_hash == entry_hash)
+    ).scalar()
+    return None if found is None else int(found)

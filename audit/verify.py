@@ -1,0 +1,148 @@
+"""Walk the chain and the checkpoints; report the first thing that is wrong.
+
+What each finding means for someone who changed the database directly (triggers dropped):
+
+- ``edited``: an entry's fields no longer match its hash.
+- ``reordered``: an entry is intact but sits at another sequence number than the one it was
+  written at, or links to an entry that exists elsewhere in the chain.
+- ``deleted``: a sequence number is missing, or an entry links to a predecessor that is gone.
+- ``rewritten``: the chain is consistent but differs from a signed checkpoint at that entry
+  (the tail was recomputed after an edit, or the database was rolled back and written again).
+- ``truncated``: a signed checkpoint covers entries that no longer exist.
+- ``forged checkpoint``: a checkpoint's signature does not verify under the audit public key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from audit.chain import GENESIS_HASH, Entry
+from audit.checkpoint import Checkpoint, stored_checkpoints
+from audit.store import Executor, iter_entries, seq_of_hash
+
+
+class Problem(StrEnum):
+    """What is wrong, in the words of the module docstring."""
+
+    EDITED = "edited"
+    REORDERED = "reordered"
+    DELETED = "deleted"
+    REWRITTEN = "rewritten"
+    TRUNCATED = "truncated"
+    FORGED_CHECKPOINT = "forged checkpoint"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The verdict. ``seq`` is the first broken sequence number when ``problem`` is set."""
+
+    entries: int
+    head_seq: int
+    head_hash: str
+    checkpoints: int
+    problem: Problem | None = None
+    seq: int | None = None
+    explanation: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.problem is None
+
+    def summary(self) -> str:
+        """One line for the command line and the DPO's start page."""
+        if self.problem is None:
+            return (
+                f"audit log intact: {self.entries} entries, head {self.head_seq} "
+                f"{self.head_hash[:16]}…, {self.checkpoints} checkpoints verified"
+            )
+        return f"audit log BROKEN at entry {self.seq}: {self.problem.value} — {self.explanation}"
+
+
+#: Builds the verdict for a finding at a sequence number.
+Reporter = Callable[[Problem, int, str], Verification]
+
+
+def verify(
+    executor: Executor,
+    public_key: Ed25519PublicKey,
+    *,
+    external: Iterable[Checkpoint] = (),
+) -> Verification:
+    """Check every hash, every link, and every checkpoint (stored and ``external`` ones).
+
+    ``external`` are checkpoints kept off the server: only they can prove that entries were
+    cut off the end, because whoever truncates the table can delete stored checkpoints too.
+    """
+    checkpoints = [*stored_checkpoints(executor), *external]
+    forged = sorted((c for c in checkpoints if not c.is_signed_by(public_key)), key=lambda c: c.seq)
+    if forged:
+        why = "the checkpoint's signature does not verify under the audit public key"
+        return Verification(
+            0, 0, GENESIS_HASH, len(checkpoints), Problem.FORGED_CHECKPOINT, forged[0].seq, why
+        )
+    expected_at: dict[int, set[str]] = {}
+    for checkpoint in checkpoints:
+        expected_at.setdefault(checkpoint.seq, set()).add(checkpoint.head_hash)
+
+    def broken(problem: Problem, seq: int, why: str) -> Verification:
+        return Verification(count, last_seq, last_hash, len(checkpoints), problem, seq, why)
+
+    count, last_seq, last_hash = 0, 0, GENESIS_HASH
+    if 0 in expected_at and expected_at[0] != {GENESIS_HASH}:
+        return broken(Problem.REWRITTEN, 0, "a checkpoint of the empty log has another hash")
+    for entry in iter_entries(executor):
+        expected = last_seq + 1
+        if entry.seq != expected:
+            return broken(
+                Problem.DELETED, expected, f"entries {expected}–{entry.seq - 1} are missing"
+            )
+        if entry.computed_hash() != entry.entry_hash:
+            return _content_problem(executor, entry, broken)
+        if entry.prev_hash != last_hash:
+            return _link_problem(executor, entry, broken)
+        count, last_seq, last_hash = count + 1, entry.seq, entry.entry_hash
+        signed = expected_at.get(entry.seq)
+        if signed is not None and signed != {entry.entry_hash}:
+            return broken(
+                Problem.REWRITTEN, entry.seq, "the entry differs from a signed checkpoint"
+            )
+    beyond = [seq for seq in expected_at if seq > last_seq]
+    if beyond:
+        return broken(
+            Problem.TRUNCATED,
+            last_seq + 1,
+            f"a signed checkpoint covers {max(beyond)} entries, the log ends at {last_seq}",
+        )
+    return Verification(count, last_seq, last_hash, len(checkpoints))
+
+
+def _content_problem(executor: Executor, entry: Entry, broken: Reporter) -> Verification:
+    # An entry that hashes correctly at another position was moved there, not edited.
+    if entry.prev_hash == GENESIS_HASH:
+        written_at: int | None = 1
+    else:
+        before = seq_of_hash(executor, entry.prev_hash)
+        written_at = None if before is None else before + 1
+    if written_at is not None and entry.computed_hash(seq=written_at) == entry.entry_hash:
+        return broken(Problem.REORDERED, entry.seq, f"the entry was written as entry {written_at}")
+    return broken(Problem.EDITED, entry.seq, "the entry's fields do not match its hash")
+
+
+def _link_problem(executor: Executor, entry: Entry, broken: Reporter) -> Verification:
+    predecessor = seq_of_hash(executor, entry.prev_hash)
+    if predecessor is None:
+        # The entry before is self-consistent but is not the one this entry was linked to:
+        # it was replaced and its hash recomputed.
+        return broken(
+            Problem.EDITED,
+            entry.seq - 1,
+            f"the entry was replaced and its hash recomputed (entry {entry.seq} still links "
+            "to the original)",
+        )
+    return broken(
+        Problem.REORDERED, entry.seq, f"the entry follows entry {predecessor}, not {entry.seq - 1}"
+    )

@@ -1,0 +1,143 @@
+"""audit log: hash-chained entries, append lock, signed checkpoints; append-only in the database
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-22 01:46:13.345247
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+APPEND_ONLY = ('audit_entry', 'audit_checkpoint')
+
+# SQLite has no privileges: the triggers are a tripwire against accidents and naive edits;
+# the hash chain and the signed checkpoints are what detect a deliberate one.
+SQLITE_TRIGGERS = [
+    f"""CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table}
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"""
+    for table in APPEND_ONLY
+    for verb in ('UPDATE', 'DELETE')
+]
+
+# PostgreSQL: row triggers for UPDATE/DELETE and a statement trigger for TRUNCATE (which
+# skips row triggers). The application's role must not own these tables (an owner can
+# disable triggers); the revoke below removes any UPDATE/DELETE/TRUNCATE it was granted.
+POSTGRESQL_FUNCTION = """
+CREATE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only (% on %)', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$
+"""
+POSTGRESQL_TRIGGERS = [
+    statement
+    for table in APPEND_ONLY
+    for statement in (
+        f"""CREATE TRIGGER {table}_no_update_delete BEFORE UPDATE OR DELETE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()""",
+        f"""CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()""",
+    )
+]
+POSTGRESQL_REVOKE = """
+DO $$
+DECLARE
+    grantee_name text;
+BEGIN
+    REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES
+        ON audit_entry, audit_checkpoint FROM PUBLIC;
+    FOR grantee_name IN
+        SELECT DISTINCT r.rolname
+        FROM pg_class c
+        CROSS JOIN LATERAL aclexplode(c.relacl) AS acl
+        JOIN pg_roles r ON r.oid = acl.grantee
+        WHERE c.oid IN ('audit_entry'::regclass, 'audit_checkpoint'::regclass)
+          AND acl.grantee <> c.relowner
+    LOOP
+        EXECUTE format(
+            'REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES '
+            'ON audit_entry, audit_checkpoint FROM %I', grantee_name);
+    END LOOP;
+END
+$$
+"""
+
+
+def upgrade() -> None:
+    op.create_table('audit_append_lock',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('appends', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_append_lock'))
+    )
+    op.create_table('audit_checkpoint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('head_hash', sa.String(length=64), nullable=False),
+    sa.Column('signed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('key_id', sa.String(length=32), nullable=False),
+    sa.Column('signature', sa.String(length=128), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_checkpoint'))
+    )
+    with op.batch_alter_table('audit_checkpoint', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_checkpoint_seq'), ['seq'], unique=False)
+
+    op.create_table('audit_entry',
+    sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('ts', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('role', sa.String(length=64), nullable=True),
+    sa.Column('centre_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=64), nullable=False),
+    sa.Column('object_type', sa.String(length=32), nullable=True),
+    sa.Column('object_id', sa.String(length=128), nullable=True),
+    sa.Column('purpose', sa.String(length=32), nullable=True),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('request_id', sa.String(length=64), nullable=True),
+    sa.Column('details', sa.Text(), nullable=False),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('entry_hash', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_entry')),
+    sa.UniqueConstraint('entry_hash', name=op.f('uq_audit_entry_entry_hash')),
+    sa.UniqueConstraint('prev_hash', name=op.f('uq_audit_entry_prev_hash'))
+    )
+    with op.batch_alter_table('audit_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_entry_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entry_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index('ix_audit_entry_object', ['object_type', 'object_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entry_ts'), ['ts'], unique=False)
+
+    op.execute("INSERT INTO audit_append_lock (id, appends) VALUES (1, 0)")
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute(POSTGRESQL_FUNCTION)
+        for statement in POSTGRESQL_TRIGGERS:
+            op.execute(statement)
+        op.execute(POSTGRESQL_REVOKE)
+    else:
+        for statement in SQLITE_TRIGGERS:
+            op.execute(statement)
+
+
+def downgrade() -> None:
+    # Dropping a table drops its triggers; DROP TABLE runs no row or TRUNCATE trigger.
+    with op.batch_alter_table('audit_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_entry_ts'))
+        batch_op.drop_index('ix_audit_entry_object')
+        batch_op.drop_index(batch_op.f('ix_audit_entry_actor_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_entry_action'))
+
+    op.drop_table('audit_entry')
+    with op.batch_alter_table('audit_checkpoint', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_checkpoint_seq'))
+
+    op.drop_table('audit_checkpoint')
+    op.drop_table('audit_append_lock')
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP FUNCTION audit_refuse_change()")

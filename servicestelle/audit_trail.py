@@ -1,0 +1,168 @@
+"""The application's one way into the audit log: fills in who, where and which request.
+
+Operations call ``record(...)`` just before they commit, so that the entry and the change are
+one transaction: if the entry cannot be written, the operation fails with it. The signing key
+for checkpoints is loaded on first use; the demo and the test suite create one in the instance
+folder, production gets it from ``servicestelle init`` (or a configured file).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from enum import Enum
+from typing import TYPE_CHECKING, Literal
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from flask import current_app, g, has_request_context
+from flask_login import current_user
+
+import audit
+from audit import AuditEvent, Outcome, Purpose
+from servicestelle import clock, services
+from servicestelle.config import ConfigError
+from servicestelle.extensions import db
+
+if TYPE_CHECKING:
+    from servicestelle.auth.models import User
+
+log = logging.getLogger(__name__)
+
+KEY_EXTENSION = "servicestelle.audit_signing_key"
+
+
+class _Actor(Enum):
+    CURRENT = "current"
+
+
+#: ``actor=CURRENT`` (the default) means the logged-in user of this request, if any.
+CURRENT = _Actor.CURRENT
+#: The role written for commands run by the operator on the server.
+OPERATOR_ROLE = "operator"
+
+
+def _current_actor() -> User | None:
+    if has_request_context() and current_user.is_authenticated:
+        user: User = current_user._get_current_object()
+        return user
+    return None
+
+
+def role_of(user: User | None) -> str | None:
+    """All roles of the actor, sorted and joined ("counsellor+supervisor")."""
+    if user is None:
+        return None if has_request_context() else OPERATOR_ROLE
+    return "+".join(sorted(role.value for role in user.roles)) or None
+
+
+def record(
+    event: AuditEvent,
+    outcome: Outcome = Outcome.SUCCESS,
+    *,
+    actor: User | Literal[_Actor.CURRENT] | None = CURRENT,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    purpose: Purpose | None = None,
+    details: dict[str, object] | None = None,
+    centre_id: int | None = None,
+) -> audit.Entry:
+    """Append an entry to the current transaction; the caller commits (or fails) with it."""
+    user = _current_actor() if actor is CURRENT else actor
+    entry = _append(
+        event,
+        outcome,
+        user,
+        object_type=object_type,
+        object_id=object_id,
+        purpose=purpose,
+        details=details,
+        centre_id=centre_id,
+    )
+    _checkpoint_if_due()
+    return entry
+
+
+def _append(
+    event: AuditEvent,
+    outcome: Outcome,
+    user: User | None,
+    *,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    purpose: Purpose | None = None,
+    details: dict[str, object] | None = None,
+    centre_id: int | None = None,
+) -> audit.Entry:
+    return audit.record(
+        db.session,
+        event,
+        outcome,
+        now=clock.now(),
+        actor_id=None if user is None else user.id,
+        role=role_of(user),
+        centre_id=centre_id if centre_id is not None or user is None else user.centre_id,
+        object_type=object_type,
+        object_id=object_id,
+        purpose=purpose,
+        request_id=g.get("request_id") if has_request_context() else None,
+        details=details,
+    )
+
+
+# --- checkpoints --------------------------------------------------------------------------
+
+
+def signing_key() -> Ed25519PrivateKey:
+    """The checkpoint signing key; demo and test instances create theirs on first use."""
+    cached: Ed25519PrivateKey | None = current_app.extensions.get(KEY_EXTENSION)
+    if cached is not None:
+        return cached
+    settings = services.settings()
+    path = settings.audit_signing_key_path
+    try:
+        if path.exists() or settings.is_production:
+            key = audit.load_signing_key(path)
+        else:
+            key = audit.generate_signing_key(path)
+    except audit.CheckpointError as exc:
+        raise ConfigError(
+            f"{exc} (`servicestelle init` creates the key; SERVICESTELLE_AUDIT_SIGNING_KEY_FILE "
+            "names another file)"
+        ) from None
+    current_app.extensions[KEY_EXTENSION] = key
+    return key
+
+
+def public_key() -> Ed25519PublicKey:
+    return signing_key().public_key()
+
+
+def create_checkpoint(actor: User | None = None) -> audit.Checkpoint:
+    """Sign the head now and record that it was done (same transaction; the caller commits)."""
+    checkpoint = audit.create_checkpoint(db.session, signing_key(), clock.now())
+    _append(
+        AuditEvent.AUDIT_CHECKPOINT_CREATE,
+        Outcome.SUCCESS,
+        actor,
+        object_type="audit_checkpoint",
+        object_id=checkpoint.seq,
+        details={"seq": checkpoint.seq, "key_id": checkpoint.key_id},
+    )
+    return checkpoint
+
+
+def _checkpoint_if_due() -> None:
+    minutes = services.settings().audit_checkpoint_minutes
+    if not minutes:
+        return
+    latest = audit.latest_checkpoint(db.session)
+    if latest is not None and clock.now() - latest.signed_at < timedelta(minutes=minutes):
+        return
+    try:
+        signing_key()
+    except ConfigError as exc:
+        # The entry itself is written; only the scheduled signature is missing, and the DPO's
+        # start page shows how old the latest checkpoint is.
+        log.warning("scheduled audit checkpoint skipped: %s", exc)
+        return
+    create_checkpoint(None)
