@@ -13,6 +13,8 @@ class Permission(StrEnum):
     """``resource:action``; keep the members alphabetical by value."""
 
     ACCOUNT_MANAGE = "account:manage"  # own password, second factor, recovery codes, API tokens
+    AUDIT_READ = "audit:read"  # the DPO workspace: log search, reports, exports, Art. 30
+    AUDIT_REVIEW = "audit:review"  # verify the chain now, mark break-glass accesses reviewed
     DASHBOARD_VIEW = "dashboard:view"
     USERS_MANAGE = "users:manage"
     USERS_READ = "users:read"
@@ -23,7 +25,7 @@ _EVERY_ROLE = frozenset({Permission.ACCOUNT_MANAGE, Permission.DASHBOARD_VIEW})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: _EVERY_ROLE | {Permission.USERS_MANAGE, Permission.USERS_READ},
     Role.COUNSELLOR: _EVERY_ROLE,
-    Role.DPO: _EVERY_ROLE,
+    Role.DPO: _EVERY_ROLE | {Permission.AUDIT_READ, Permission.AUDIT_REVIEW},
     Role.SUPERVISOR: _EVERY_ROLE,
 }
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from servicestelle import create_app, migrate
+from servicestelle import create_app, migrate, pg_roles
 from servicestelle.auth import totp
 from servicestelle.config import TEST_ONLY_CHEAP, Settings
 from servicestelle.roles import Role
@@ -83,6 +83,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+#: The production role set-up (SECURITY.md): the owner migrates, the app role only works.
+PG_OWNER_ROLE = "servicestelle_owner"
+PG_APP_ROLE = "servicestelle_app"
+
+
+def _pg_url(server: postgres.PostgresServer, database: str, role: str | None = None) -> str:
+    url = sa.make_url(server.url_for(database))
+    if role is not None:
+        url = url.set(username=role, password=role)
+    return url.render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: postgres.PostgresServer | None) -> str | None:
     if postgres_server is None:
@@ -91,18 +103,39 @@ def postgres_template(postgres_server: postgres.PostgresServer | None) -> str | 
     admin = sa.create_engine(postgres_server.admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        for role in (PG_OWNER_ROLE, PG_APP_ROLE):
+            exists = connection.execute(
+                sa.text("SELECT 1 FROM pg_roles WHERE rolname = :name"), {"name": role}
+            ).scalar()
+            if not exists:
+                connection.execute(sa.text(f"CREATE ROLE {role} LOGIN PASSWORD '{role}'"))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}" OWNER {PG_OWNER_ROLE}'))
     admin.dispose()
-    engine = sa.create_engine(postgres_server.url_for(name))
-    migrate.upgrade(engine)
-    engine.dispose()
+    # As in production: the superuser sets up the roles, the owner runs the migrations, and
+    # the roles script runs once more for the tables that now exist.
+    superuser = sa.create_engine(_pg_url(postgres_server, name), isolation_level="AUTOCOMMIT")
+    owner = sa.create_engine(_pg_url(postgres_server, name, PG_OWNER_ROLE))
+    with superuser.connect() as connection:
+        for statement in pg_roles.role_setup_statements(PG_OWNER_ROLE, PG_APP_ROLE):
+            connection.execute(sa.text(statement))
+    migrate.upgrade(owner)
+    with superuser.connect() as connection:
+        for statement in pg_roles.role_setup_statements(PG_OWNER_ROLE, PG_APP_ROLE):
+            connection.execute(sa.text(statement))
+    superuser.dispose()
+    owner.dispose()
     return name
 
 
 @dataclass
 class Backend:
     name: str
+    #: What the application connects with (PostgreSQL: the restricted application role).
     url: str
+    #: The schema owner: migrations, and attackers who own the tables (SQLite: the same file).
+    owner_url: str
+    #: A superuser (SQLite: the same file).
+    superuser_url: str
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -115,7 +148,8 @@ def backend(
     if request.param == "sqlite":
         target = tmp_path / "test.sqlite3"
         shutil.copyfile(sqlite_template, target)
-        yield Backend("sqlite", f"sqlite:///{target}")
+        url = f"sqlite:///{target}"
+        yield Backend("sqlite", url, url, url)
         return
     server: postgres.PostgresServer | None = request.getfixturevalue("postgres_server")
     template = request.getfixturevalue("postgres_template")
@@ -125,8 +159,15 @@ def backend(
     name = f"t_{uuid.uuid4().hex[:16]}"
     admin = sa.create_engine(server.admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield Backend("postgresql", server.url_for(name))
+        connection.execute(
+            sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" OWNER {PG_OWNER_ROLE}')
+        )
+    yield Backend(
+        "postgresql",
+        _pg_url(server, name, PG_APP_ROLE),
+        _pg_url(server, name, PG_OWNER_ROLE),
+        _pg_url(server, name),
+    )
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

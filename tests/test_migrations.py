@@ -22,7 +22,7 @@ FILENAME = re.compile(r"^(?P<stamp>\d{8}_\d{4})_(?P<rev>[0-9A-Za-z]+)_(?P<slug>[
 
 @pytest.fixture
 def engine(backend) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(backend.url)
+    engine = sa.create_engine(backend.owner_url)
     yield engine
     engine.dispose()
 
@@ -56,6 +56,8 @@ def _leftovers(engine: sa.Engine) -> set[str]:
                     " UNION ALL SELECT t.typname FROM pg_type t"
                     " JOIN pg_namespace n ON n.oid = t.typnamespace"
                     " WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd')"
+                    " UNION ALL SELECT p.proname FROM pg_proc p"
+                    " JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'"
                 )
             )
         # alembic's own table and its primary key (named alembic_version_pkc on PostgreSQL)
