@@ -57,7 +57,7 @@ class Verification:
         if self.problem is None:
             return (
                 f"audit log intact: {self.entries} entries, head {self.head_seq} "
-                f"{self.head_hash[:16]}…, {self.checkpoints} checkpoints verified"
+                f"{self.head_hash[:16]}…, {self.checkpoints} checkpoint(s) verified"
             )
         return f"audit log BROKEN at entry {self.seq}: {self.problem.value} — {self.explanation}"
 

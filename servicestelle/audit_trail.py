@@ -137,6 +137,10 @@ def public_key() -> Ed25519PublicKey:
     return signing_key().public_key()
 
 
+def public_key_id() -> str:
+    return audit.key_id(public_key())
+
+
 def create_checkpoint(actor: User | None = None) -> audit.Checkpoint:
     """Sign the head now and record that it was done (same transaction; the caller commits)."""
     checkpoint = audit.create_checkpoint(db.session, signing_key(), clock.now())

@@ -6,24 +6,22 @@ non-zero with a one-line reason on failure.
 
 from __future__ import annotations
 
-import functools
 import os
 import shlex
 import sys
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask, current_app
 
-from servicestelle import create_app, migrate
+import audit
+from servicestelle import audit_trail, migrate, settings_audit
+from servicestelle.cli_audit import audit_group, db_group
+from servicestelle.cli_context import app_context, require_current_schema, with_schema
 from servicestelle.config import (
     SECRET_KEY_FILENAME,
     ConfigError,
-    DemoSecretWarning,
     Settings,
     default_database_url,
 )
@@ -31,14 +29,6 @@ from servicestelle.extensions import db
 
 DEFAULT_CENTRE_CODE = "ZENTRALE"
 DEFAULT_CENTRE_NAME = "Servicestelle"
-
-
-def _settings() -> Settings:
-    """The production settings from the environment (the only profile operators get)."""
-    try:
-        return Settings.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 #: What the demo takes from the environment: it always runs on the embedded default (SQLite
@@ -63,30 +53,13 @@ def _demo_settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-@contextmanager
-def app_context(
-    settings: Callable[[], Settings] = _settings, *, quiet: bool = False
-) -> Iterator[Flask]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DemoSecretWarning)
-        built = settings()
-    for warning in caught if not quiet else []:
-        click.secho(f"WARNING: {warning.message}", fg="yellow", err=True)
-    app = create_app(built)
-    with app.app_context():
-        yield app
-
-
-def _require_current_schema() -> None:
-    if not migrate.has_database(db.engine) or not migrate.is_up_to_date(db.engine):
-        raise click.ClickException(
-            "the database is not initialised or not upgraded; run `servicestelle init` first"
-        )
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Servicestelle: confidential case management for anti-discrimination counselling."""
+
+
+main.add_command(audit_group)
+main.add_command(db_group)
 
 
 # --- instance -------------------------------------------------------------------------
@@ -110,6 +83,22 @@ def initialise(centre_code: str, centre_name: str) -> None:
         except CentreError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"centre created: {centre.code} ({centre.name})")
+    _ensure_audit_signing_key(settings)
+
+
+def _ensure_audit_signing_key(settings: Settings) -> None:
+    """Create the checkpoint signing key once; an existing key is never replaced."""
+    path = settings.audit_signing_key_path
+    if path.exists():
+        return
+    try:
+        audit.generate_signing_key(path)
+    except (audit.CheckpointError, OSError) as exc:
+        raise click.ClickException(f"cannot create the audit signing key: {exc}") from None
+    click.echo(
+        f"audit signing key created: {path} (back it up; give the DPO the public key from "
+        "`servicestelle audit public-key`)"
+    )
 
 
 @main.command()
@@ -147,7 +136,12 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
 def run(host: str, port: int, threads: int) -> None:
     """Serve the instance with a production WSGI server."""
     with app_context() as app:
-        _require_current_schema()
+        require_current_schema()
+        try:
+            audit_trail.signing_key()  # refuse to serve without it, not at the first checkpoint
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        settings_audit.record_changes()
     settings: Settings = app.extensions["servicestelle.settings"]
     if settings.trusted_proxies == 0:
         # Behind a proxy every client would share its address: one attacker's failed logins
@@ -192,6 +186,7 @@ def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
         if all_users() and not is_demo_instance():
             raise click.ClickException(REAL_INSTANCE)
         ensure_demo_data()
+        settings_audit.record_changes()
     me = _self_command()
     click.echo("")
     click.secho("Demo logins (synthetic data only — never enter real cases here):", bold=True)
@@ -225,7 +220,7 @@ def demo_code(username: str) -> None:
     if not (instance / SECRET_KEY_FILENAME).exists():
         raise click.ClickException("this is not a demo instance; codes come from the user's app")
     with app_context(_demo_settings, quiet=True):
-        _require_current_schema()
+        require_current_schema()
         if not is_demo_instance():
             raise click.ClickException(
                 "this is not a demo instance; codes come from the user's app"
@@ -237,18 +232,6 @@ def demo_code(username: str) -> None:
 
 
 # --- users and tokens -----------------------------------------------------------------
-
-
-def _with_schema(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a command inside the app context of an initialised instance."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with app_context():
-            _require_current_schema()
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 @main.group()
@@ -276,7 +259,7 @@ def users() -> None:
     required=True,
     help="Read the password from standard input (never from the command line).",
 )
-@_with_schema
+@with_schema
 def users_create(
     username: str,
     roles: tuple[str, ...],
@@ -328,7 +311,7 @@ def _centre(code: str | None) -> Any:
 
 
 @users.command("list")
-@_with_schema
+@with_schema
 def users_list() -> None:
     """List every user with centre, roles, state and second factor."""
     from servicestelle.auth.queries import all_users
@@ -353,7 +336,7 @@ def users_list() -> None:
 
 @users.command("disable")
 @click.argument("username")
-@_with_schema
+@with_schema
 def users_disable(username: str) -> None:
     """Disable a user: no login, no API token, every session ends."""
     from servicestelle.auth.operations import AccountError, disable_user
@@ -378,7 +361,7 @@ def tokens() -> None:
 @click.argument("username")
 @click.option("--days", type=int, default=None, help="Lifetime in days (default 90, at most 365).")
 @click.option("--name", default="CLI", show_default=True, help="Label of the token.")
-@_with_schema
+@with_schema
 def tokens_create(username: str, days: int | None, name: str) -> None:
     """Create a personal API token and print it once."""
     from servicestelle.api.operations import TokenError, create_token
@@ -402,7 +385,7 @@ def centres() -> None:
 @centres.command("create")
 @click.argument("code")
 @click.option("--name", required=True, help="Name of the counselling centre.")
-@_with_schema
+@with_schema
 def centres_create(code: str, name: str) -> None:
     """Add a centre."""
     from servicestelle.centres.operations import CentreError, create_centre
@@ -415,7 +398,7 @@ def centres_create(code: str, name: str) -> None:
 
 
 @centres.command("list")
-@_with_schema
+@with_schema
 def centres_list() -> None:
     """List centres."""
     from servicestelle.centres.queries import list_centres

@@ -11,13 +11,16 @@ import logging
 import secrets
 import unicodedata
 import uuid
+from typing import NoReturn
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from audit import AuditEvent, Outcome
 from servicestelle import services
+from servicestelle.extensions import db
 from servicestelle.permissions import REQUIRED_PERMISSION_ATTR, Permission
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,7 @@ def guard() -> BaseResponse | None:
     permission = required_permission(current_app, endpoint)
     if permission is None:
         log.error("endpoint without declared permission refused: %s", endpoint)
+        _record_denial(endpoint, None)
         abort(403)
     if not current_user.is_authenticated:
         if is_api_request():
@@ -71,8 +75,50 @@ def guard() -> BaseResponse | None:
         return redirect(url_for("auth.login", next=_safe_next()))
     if not current_user.can(permission):
         log.info("permission denied: user_id=%s endpoint=%s", current_user.id, endpoint)
+        _record_denial(endpoint, permission)
         abort(403)
     return None
+
+
+def deny_out_of_scope(object_type: str, object_id: int) -> NoReturn:
+    """An object that exists but lies outside the caller's centre: 404, and audited.
+
+    The answer is the same as for an object that does not exist (existence stays hidden);
+    the audit entry is what tells the DPO that someone tried.
+    """
+    _record_denial(request.endpoint or "", None, object_type=object_type, object_id=object_id)
+    abort(404)
+
+
+def _record_denial(
+    endpoint: str,
+    permission: Permission | None,
+    *,
+    object_type: str | None = None,
+    object_id: int | None = None,
+) -> None:
+    """Every authorisation failure of a logged-in user is audited (ASVS 16.3.2).
+
+    Anonymous requests are not: they are sent to the login page, and writing an entry for
+    each would let anyone on the network fill the log.
+    """
+    if not current_user.is_authenticated:
+        return
+    from servicestelle import audit_trail
+
+    audit_trail.record(
+        AuditEvent.ACCESS_REQUEST_DENY,
+        Outcome.DENIED,
+        object_type=object_type,
+        object_id=object_id,
+        details={
+            "endpoint": endpoint,
+            "method": request.method,
+            "permission": None if permission is None else permission.value,
+            "reason": "out_of_scope" if object_type else "permission",
+        },
+    )
+    db.session.commit()
 
 
 def _safe_next() -> str | None:

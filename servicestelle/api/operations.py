@@ -11,7 +11,8 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from servicestelle import clock, services
+from audit import AuditEvent
+from servicestelle import audit_trail, clock, services
 from servicestelle.api.models import ApiToken
 from servicestelle.auth.models import User
 from servicestelle.database import rowcount
@@ -62,6 +63,13 @@ def create_token(user: User, name: str, days: int | None = None) -> IssuedToken:
         expires_at=now + timedelta(days=lifetime),
     )
     db.session.add(token)
+    db.session.flush()
+    audit_trail.record(
+        AuditEvent.API_TOKEN_CREATE,
+        object_type="api_token",
+        object_id=token.id,
+        details={"user_id": user.id, "days": lifetime},
+    )
     db.session.commit()
     log.info("api token created: token_id=%s user_id=%s", token.id, user.id)
     return IssuedToken(token=token, plaintext=plaintext)
@@ -70,6 +78,12 @@ def create_token(user: User, name: str, days: int | None = None) -> IssuedToken:
 def revoke_token(token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = clock.now()
+        audit_trail.record(
+            AuditEvent.API_TOKEN_REVOKE,
+            object_type="api_token",
+            object_id=token.id,
+            details={"user_id": token.user_id},
+        )
         db.session.commit()
         log.info("api token revoked: token_id=%s user_id=%s", token.id, token.user_id)
 

@@ -1,7 +1,8 @@
 """The only writers of accounts: creation, login steps, second factor, roles, disabling.
 
-Each public operation is one transaction and commits it. Log lines carry user ids, never
-names, passwords or codes.
+Each public operation is one transaction and commits it, with its audit entry: if the entry
+cannot be written, nothing is. Log lines and audit details carry user ids, never names,
+passwords or codes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, update
 
-from servicestelle import clock, services
+from audit import AuditEvent, Outcome
+from servicestelle import audit_trail, clock, services
 from servicestelle.api.operations import revoke_tokens_of
 from servicestelle.auth import recovery, sealing, throttle, totp
 from servicestelle.auth.login_state import Step
@@ -108,6 +110,13 @@ def create_user(
         seed = totp.new_seed()
         user.totp_secret_sealed = _seal_seed(user, seed, "totp_secret_sealed")
         user.totp_enrolled_at = now
+    audit_trail.record(
+        AuditEvent.USER_ACCOUNT_CREATE,
+        object_type="user",
+        object_id=user.id,
+        centre_id=centre.id,
+        details={"roles": sorted(role.value for role in role_set), "second_factor": bool(seed)},
+    )
     db.session.commit()
     log.info("user created: user_id=%s centre_id=%s", user.id, centre.id)
     return CreatedUser(user=user, seed=seed)
@@ -184,6 +193,7 @@ def check_password_step(username: str, password: str, client_address: str) -> Pa
         )
         if not result.ok or user is None:
             outcome = throttle.record_failure(keys, now)
+            _record_failure(user, "password", locked=outcome.locked)
             db.session.commit()
             log.info("login failed at password step%s", " (key locked)" if outcome.locked else "")
             return PasswordStep(outcome="failed")
@@ -216,6 +226,13 @@ def check_second_factor(user: User, code: str, client_address: str) -> SecondFac
             if _use_recovery_code(user, code, now):
                 throttle.reset(keys[0])
                 left = len(unused_recovery_codes(user.id))
+                audit_trail.record(
+                    AuditEvent.AUTH_RECOVERY_CODE_USE,
+                    object_type="user",
+                    object_id=user.id,
+                    centre_id=user.centre_id,
+                    details={"left": left},
+                )
                 db.session.commit()
                 log.info("recovery code used: user_id=%s left=%s", user.id, left)
                 return SecondFactorStep(
@@ -225,10 +242,50 @@ def check_second_factor(user: User, code: str, client_address: str) -> SecondFac
             throttle.reset(keys[0])
             db.session.commit()
             return SecondFactorStep(outcome="ok")
-        throttle.record_failure(keys, now)
+        outcome = throttle.record_failure(keys, now)
+        _record_failure(user, "second_factor", locked=outcome.locked)
         db.session.commit()
         log.info("login failed at second-factor step: user_id=%s", user.id)
         return SecondFactorStep(outcome="failed")
+
+
+def _record_failure(user: User | None, step: str, *, locked: bool) -> None:
+    """A failed login step, and the lock it caused; the submitted name is never written."""
+    user_id = None if user is None else user.id
+    centre_id = None if user is None else user.centre_id
+    audit_trail.record(
+        AuditEvent.AUTH_LOGIN_FAILURE,
+        Outcome.FAILURE,
+        object_type="user" if user else None,
+        object_id=user_id,
+        centre_id=centre_id,
+        details={"step": step, "known_account": user is not None},
+    )
+    if locked:
+        audit_trail.record(
+            AuditEvent.AUTH_ACCOUNT_LOCK,
+            object_type="user" if user else None,
+            object_id=user_id,
+            centre_id=centre_id,
+            details={"step": step},
+        )
+
+
+def record_login(user: User, *, method: str) -> None:
+    """Every login step done (``method``: how the last step was passed)."""
+    audit_trail.record(
+        AuditEvent.AUTH_LOGIN_SUCCESS,
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        details={"method": method},
+    )
+    db.session.commit()
+
+
+def record_logout(user: User) -> None:
+    audit_trail.record(AuditEvent.AUTH_LOGOUT, actor=user, object_type="user", object_id=user.id)
+    db.session.commit()
 
 
 def _use_totp_code(user: User, code: str, now: datetime) -> bool:
@@ -298,6 +355,13 @@ def confirm_enrolment(user: User, code: str, *, keep_token: str | None) -> Enrol
     user.totp_enrolled_at = now
     codes = _replace_recovery_codes(user, now)
     ended = end_user_sessions(user.id, keep_token=keep_token)
+    audit_trail.record(
+        AuditEvent.AUTH_SECOND_FACTOR_ENROL,
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        details={"other_sessions_ended": ended},
+    )
     db.session.commit()
     log.info("second factor enrolled: user_id=%s other_sessions_ended=%s", user.id, ended)
     return Enrolment(recovery_codes=codes)
@@ -305,6 +369,9 @@ def confirm_enrolment(user: User, code: str, *, keep_token: str | None) -> Enrol
 
 def regenerate_recovery_codes(user: User) -> list[str]:
     codes = _replace_recovery_codes(user, clock.now())
+    audit_trail.record(
+        AuditEvent.AUTH_RECOVERY_CODES_REGENERATE, actor=user, object_type="user", object_id=user.id
+    )
     db.session.commit()
     log.info("recovery codes regenerated: user_id=%s", user.id)
     return codes
@@ -369,6 +436,13 @@ def change_own_password(
         raise AccountError(str(_l("Das neue Passwort muss sich vom bisherigen unterscheiden.")))
     _set_password(user, new_password, must_change=False)
     ended = end_user_sessions(user.id, keep_token=keep_token)
+    audit_trail.record(
+        AuditEvent.AUTH_PASSWORD_CHANGE,
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        details={"forced": current_password is None, "other_sessions_ended": ended},
+    )
     db.session.commit()
     log.info("password changed: user_id=%s other_sessions_ended=%s", user.id, ended)
 
@@ -419,9 +493,20 @@ def set_roles(actor: User, user: User, roles: Iterable[Role]) -> None:
     # whole list would collide with the (user_id, role) unique constraint.
     for row in [row for row in user.role_rows if Role(row.role) not in role_set]:
         user.role_rows.remove(row)
-    for role in sorted(role_set - user.roles):
+    added, removed = role_set - user.roles, user.roles - role_set
+    for role in sorted(added):
         user.role_rows.append(UserRole(role=role.value))
     end_user_sessions(user.id)
+    audit_trail.record(
+        AuditEvent.USER_ROLES_CHANGE,
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        details={
+            "added": sorted(role.value for role in added),
+            "removed": sorted(role.value for role in removed),
+        },
+    )
     db.session.commit()
     log.info(
         "roles changed: user_id=%s by=%s roles=%s", user.id, actor.id, ",".join(sorted(role_set))
@@ -439,7 +524,15 @@ def disable_user(actor: User | None, user: User) -> None:
     user.disabled_at = clock.now()
     end_user_sessions(user.id)
     # Revoked, not merely paused: enabling the account again must not revive old tokens.
-    revoke_tokens_of(user.id)
+    revoked = revoke_tokens_of(user.id)
+    audit_trail.record(
+        AuditEvent.USER_ACCOUNT_DISABLE,
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        centre_id=user.centre_id,
+        details={"tokens_revoked": revoked},
+    )
     db.session.commit()
     log.info("user disabled: user_id=%s by=%s", user.id, actor.id if actor else "cli")
 
@@ -448,6 +541,9 @@ def enable_user(actor: User, user: User) -> None:
     _refuse_self(actor, user)
     user.is_active = True
     user.disabled_at = None
+    audit_trail.record(
+        AuditEvent.USER_ACCOUNT_ENABLE, actor=actor, object_type="user", object_id=user.id
+    )
     db.session.commit()
     log.info("user enabled: user_id=%s by=%s", user.id, actor.id)
 
@@ -461,7 +557,14 @@ def reset_second_factor(actor: User, user: User) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     end_user_sessions(user.id)
     # A reset is how a compromised account is recovered: the intruder's tokens go too.
-    revoke_tokens_of(user.id)
+    revoked = revoke_tokens_of(user.id)
+    audit_trail.record(
+        AuditEvent.AUTH_SECOND_FACTOR_RESET,
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        details={"tokens_revoked": revoked},
+    )
     db.session.commit()
     log.info("second factor reset: user_id=%s by=%s", user.id, actor.id)
 
@@ -476,6 +579,13 @@ def reset_password(actor: User, user: User, new_password: str) -> None:
     _set_password(user, new_password, must_change=True)
     throttle.reset(_throttle_keys(user.username, "")[0])
     end_user_sessions(user.id)
-    revoke_tokens_of(user.id)
+    revoked = revoke_tokens_of(user.id)
+    audit_trail.record(
+        AuditEvent.AUTH_PASSWORD_RESET,
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        details={"tokens_revoked": revoked},
+    )
     db.session.commit()
     log.info("password reset by admin: user_id=%s by=%s", user.id, actor.id)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from servicestelle.auth.models import RecoveryCode, User, UserRole
 from servicestelle.extensions import db
 from servicestelle.roles import Role
+from servicestelle.security import deny_out_of_scope
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
@@ -24,8 +25,10 @@ def get_user_by_username(username: str) -> User | None:
 def get_user_in_centre_or_404(user_id: int, centre_id: int) -> User:
     """A user of the given centre; other centres' users do not exist for the caller."""
     user = db.session.get(User, user_id)
-    if user is None or user.centre_id != centre_id:
+    if user is None:
         abort(404)
+    if user.centre_id != centre_id:
+        deny_out_of_scope("user", user.id)
     return user
 
 

@@ -68,11 +68,16 @@ def _throttled(
     return render_template(template, form=form, error=message), 429
 
 
-def _finish(user: User) -> ResponseReturnValue:
+def _finish(user: User, method: str) -> ResponseReturnValue:
     """Second factor done: either the forced password change or the end of the login."""
     if user.must_change_password:
         login_state.advance(Step.CHANGE_PASSWORD)
         return redirect(_step_url(Step.CHANGE_PASSWORD))
+    return _complete(user, method)
+
+
+def _complete(user: User, method: str) -> ResponseReturnValue:
+    operations.record_login(user, method=method)
     target = session.pop(NEXT_KEY, None)
     login_state.complete(user)
     return redirect(target if is_safe_redirect(target) else url_for("dashboard.index"))
@@ -139,7 +144,7 @@ def second_factor() -> ResponseReturnValue:
             _l("Sie haben sich mit einem Wiederherstellungscode angemeldet. Übrig: %(n)s.", n=left),
             "warning" if left <= FEW_RECOVERY_CODES else "info",
         )
-    return _finish(user)
+    return _finish(user, "recovery_code" if result.used_recovery_code else "totp")
 
 
 @bp.route("/anmelden/einrichten", methods=["GET", "POST"])
@@ -192,7 +197,7 @@ def enrolment_done() -> ResponseReturnValue:
         return user
     if request.method == "GET":
         return render_template("auth/enrolment_done.html")
-    return _finish(user)
+    return _finish(user, "enrolment")
 
 
 @bp.route("/anmelden/passwort-aendern", methods=["GET", "POST"])
@@ -213,16 +218,16 @@ def forced_password_change() -> ResponseReturnValue:
         except operations.AccountError as exc:
             form.new_password.errors = [*form.new_password.errors, str(exc)]
         else:
-            target = session.pop(NEXT_KEY, None)
-            login_state.complete(user)
             flash(_l("Ihr neues Passwort ist gespeichert."), "success")
-            return redirect(target if is_safe_redirect(target) else url_for("dashboard.index"))
+            return _complete(user, "password_change")
     return render_template("auth/forced_password_change.html", form=form)
 
 
 @bp.post("/abmelden")
 def logout() -> ResponseReturnValue:
     """End the session (also a half-finished login)."""
+    if current_user.is_authenticated:
+        operations.record_logout(current_user)
     login_state.end()
     flash(_l("Sie sind abgemeldet."), "info")
     return redirect(url_for("auth.login"))
