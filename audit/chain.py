@@ -48,7 +48,12 @@ def escape_text(value: str) -> str:
             out.append("\\\\")
         elif unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"}:
             code = ord(char)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+            if code < 0x100:
+                out.append(f"\\x{code:02x}")
+            elif code <= 0xFFFF:
+                out.append(f"\\u{code:04x}")
+            else:  # tag characters and other invisible ones beyond the basic plane
+                out.append(f"\\U{code:08x}")
         else:
             out.append(char)
     return "".join(out)

@@ -15,7 +15,7 @@ from audit.store import Executor
 TABLES = ("audit_entry", "audit_checkpoint")
 #: Trigger names per dialect as migration 0003 creates them.
 SQLITE_TRIGGERS = frozenset(
-    f"{table}_no_{verb}" for table in TABLES for verb in ("update", "delete")
+    f"{table}_no_{verb}" for table in TABLES for verb in ("update", "delete", "replace")
 )
 POSTGRESQL_TRIGGERS = frozenset(
     f"{table}_no_{kind}" for table in TABLES for kind in ("update_delete", "truncate")

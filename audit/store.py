@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect, Result
@@ -81,6 +82,7 @@ audit_entry = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False, unique=True, info=NONE),
     sa.Column("entry_hash", sa.String(64), nullable=False, unique=True, info=NONE),
     sa.Index("ix_audit_entry_object", "object_type", "object_id"),
+    sa.CheckConstraint("seq >= 1", name="seq_positive"),
 )
 
 audit_append_lock = sa.Table(
@@ -103,6 +105,7 @@ audit_checkpoint = sa.Table(
 )
 
 LOCK_ROW_ID = 1
+_V = TypeVar("_V", bound=StrEnum)
 BATCH_SIZE = 5_000
 
 
@@ -119,6 +122,14 @@ def _text(field: str, value: str | None) -> str | None:
     if len(escaped) > TEXT_LIMITS[field]:
         raise AuditError(f"{field} is longer than {TEXT_LIMITS[field]} characters")
     return escaped
+
+
+def _member(vocabulary: type[_V], value: str, what: str) -> _V:
+    # The message never repeats the value: it could be anything the caller had at hand.
+    try:
+        return vocabulary(value)
+    except ValueError:
+        raise AuditError(f"unknown {what}") from None
 
 
 def _lock_for_append(executor: Executor) -> None:
@@ -162,10 +173,10 @@ def record(
     case content without purpose, free text in details); any database error propagates, so
     the caller's transaction fails with it.
     """
-    event = AuditEvent(event)
-    outcome = Outcome(outcome)
+    event = _member(AuditEvent, event, "audit event (see audit/events.py)")
+    outcome = _member(Outcome, outcome, "outcome")
     if purpose is not None:
-        purpose = Purpose(purpose)
+        purpose = _member(Purpose, purpose, "purpose code")
     elif event.requires_purpose:
         raise AuditError(f"{event.value} needs a purpose code")
     if now.tzinfo is None:
@@ -204,16 +215,18 @@ def entry_from_row(row: Any) -> Entry:
 
 
 def iter_entries(
-    executor: Executor, *, after: int = 0, batch_size: int = BATCH_SIZE
+    executor: Executor, *, after: int | None = None, batch_size: int = BATCH_SIZE
 ) -> Iterator[Entry]:
-    """Every entry with seq > ``after`` in order, read in keyset batches (memory stays flat)."""
+    """Every entry (with seq > ``after`` if given) in order, read in keyset batches.
+
+    Without ``after`` there is no lower bound at all: the verifier must also see a row an
+    attacker slipped in below seq 1.
+    """
     while True:
-        rows = executor.execute(
-            sa.select(audit_entry)
-            .where(audit_entry.c.seq > after)
-            .order_by(audit_entry.c.seq)
-            .limit(batch_size)
-        ).all()
+        query = sa.select(audit_entry).order_by(audit_entry.c.seq).limit(batch_size)
+        if after is not None:
+            query = query.where(audit_entry.c.seq > after)
+        rows = executor.execute(query).all()
         for row in rows:
             yield entry_from_row(row)
         if len(rows) < batch_size:

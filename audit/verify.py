@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from audit.chain import GENESIS_HASH, Entry
 from audit.checkpoint import Checkpoint, stored_checkpoints
-from audit.store import Executor, iter_entries, seq_of_hash
+from audit.store import Executor, head, iter_entries, seq_of_hash
 
 
 class Problem(StrEnum):
@@ -96,6 +96,10 @@ def verify(
         return broken(Problem.REWRITTEN, 0, "a checkpoint of the empty log has another hash")
     for entry in iter_entries(executor):
         expected = last_seq + 1
+        if entry.seq < expected:
+            return broken(
+                Problem.REORDERED, entry.seq, "an entry sits before the first one ever written"
+            )
         if entry.seq != expected:
             return broken(
                 Problem.DELETED, expected, f"entries {expected}–{entry.seq - 1} are missing"
@@ -122,14 +126,35 @@ def verify(
 
 def _content_problem(executor: Executor, entry: Entry, broken: Reporter) -> Verification:
     # An entry that hashes correctly at another position was moved there, not edited.
-    if entry.prev_hash == GENESIS_HASH:
-        written_at: int | None = 1
-    else:
-        before = seq_of_hash(executor, entry.prev_hash)
-        written_at = None if before is None else before + 1
-    if written_at is not None and entry.computed_hash(seq=written_at) == entry.entry_hash:
-        return broken(Problem.REORDERED, entry.seq, f"the entry was written as entry {written_at}")
-    return broken(Problem.EDITED, entry.seq, "the entry's fields do not match its hash")
+    predecessor = (
+        None if entry.prev_hash == GENESIS_HASH else seq_of_hash(executor, entry.prev_hash)
+    )
+    written_at = _original_position(executor, entry, predecessor)
+    if written_at is None:
+        return broken(Problem.EDITED, entry.seq, "the entry's fields do not match its hash")
+    if written_at > entry.seq and predecessor is None and entry.prev_hash != GENESIS_HASH:
+        return broken(
+            Problem.DELETED,
+            entry.seq,
+            f"entries were deleted and the rest renumbered (this one was entry {written_at})",
+        )
+    return broken(Problem.REORDERED, entry.seq, f"the entry was written as entry {written_at}")
+
+
+def _original_position(executor: Executor, entry: Entry, predecessor: int | None) -> int | None:
+    """The sequence number this entry's hash was computed at, if any (only on failure)."""
+    guess = (
+        1 if entry.prev_hash == GENESIS_HASH else None if predecessor is None else predecessor + 1
+    )
+    if guess is not None and entry.computed_hash(seq=guess) == entry.entry_hash:
+        return guess
+    # Neighbours swapped, or rows deleted and renumbered: the predecessor moved as well, so
+    # try every position (one hash each, and only once something is already wrong).
+    last_seq, _ = head(executor)
+    return next(
+        (seq for seq in range(1, last_seq + 2) if entry.computed_hash(seq=seq) == entry.entry_hash),
+        None,
+    )
 
 
 def _link_problem(executor: Executor, entry: Entry, broken: Reporter) -> Verification:

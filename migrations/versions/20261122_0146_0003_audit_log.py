@@ -24,6 +24,17 @@ SQLITE_TRIGGERS = [
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"""
     for table in APPEND_ONLY
     for verb in ('UPDATE', 'DELETE')
+] + [
+    # INSERT OR REPLACE deletes the old row without running DELETE triggers (unless
+    # recursive_triggers is on): refuse an insert that would replace anything.
+    f"""CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}
+        WHEN EXISTS (SELECT 1 FROM {table} WHERE {clash})
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"""
+    for table, clash in (
+        ('audit_entry',
+         'seq = NEW.seq OR prev_hash = NEW.prev_hash OR entry_hash = NEW.entry_hash'),
+        ('audit_checkpoint', 'id = NEW.id'),
+    )
 ]
 
 # PostgreSQL: row triggers for UPDATE/DELETE and a statement trigger for TRUNCATE (which
@@ -104,6 +115,7 @@ def upgrade() -> None:
     sa.Column('details', sa.Text(), nullable=False),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('entry_hash', sa.String(length=64), nullable=False),
+    sa.CheckConstraint('seq >= 1', name=op.f('ck_audit_entry_seq_positive')),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_entry')),
     sa.UniqueConstraint('entry_hash', name=op.f('uq_audit_entry_entry_hash')),
     sa.UniqueConstraint('prev_hash', name=op.f('uq_audit_entry_prev_hash'))
