@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -96,23 +97,42 @@ def verify(checkpoint_files: tuple[Path, ...], public_key_file: Path | None) -> 
 )
 def checkpoint(out: Path) -> None:
     """Sign the current head now and write the checkpoint for the DPO to keep."""
-    if str(out) != "-" and out.exists():
-        raise click.ClickException(f"{out} exists; checkpoints are never overwritten")
-    with app_context():
-        require_current_schema()
-        try:
-            signed = audit_trail.create_checkpoint(None)
-            text = audit.to_json(signed, audit_trail.public_key())
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
-        db.session.commit()
-    if str(out) == "-":
+    to_stdout = str(out) == "-"
+    # The file is claimed first: a checkpoint recorded in the log must reach its file.
+    handle = None if to_stdout else _claim(out)
+    try:
+        with app_context():
+            require_current_schema()
+            try:
+                signed = audit_trail.create_checkpoint(None)
+                text = audit.to_json(signed, audit_trail.public_key())
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+            if handle is not None:
+                handle.write(text + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            db.session.commit()
+    except BaseException:
+        if handle is not None:
+            handle.close()
+            out.unlink(missing_ok=True)
+        raise
+    if handle is None:
         click.echo(text)
         return
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text + "\n")
+    handle.close()
     click.echo(f"checkpoint {signed.seq} written to {out}; keep a copy off this server")
+
+
+def _claim(path: Path) -> TextIO:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise click.ClickException(f"{path} exists; checkpoints are never overwritten") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
+    return os.fdopen(fd, "w", encoding="utf-8")
 
 
 @audit_group.command("public-key")

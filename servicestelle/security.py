@@ -86,6 +86,8 @@ def deny_out_of_scope(object_type: str, object_id: int) -> NoReturn:
     The answer is the same as for an object that does not exist (existence stays hidden);
     the audit entry is what tells the DPO that someone tried.
     """
+    # Whatever the request changed so far is not saved with the denial.
+    db.session.rollback()
     _record_denial(request.endpoint or "", None, object_type=object_type, object_id=object_id)
     abort(404)
 

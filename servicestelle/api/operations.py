@@ -107,6 +107,12 @@ def rename_token(token: ApiToken, name: str) -> None:
     if not label or len(label) > NAME_MAX:
         raise TokenError(str(_l("Bezeichnung: höchstens 80 Zeichen, keine Steuerzeichen.")))
     token.name = label
+    audit_trail.record(
+        AuditEvent.API_TOKEN_RENAME,
+        object_type="api_token",
+        object_id=token.id,
+        details={"user_id": token.user_id},
+    )
     db.session.commit()
 
 

@@ -177,8 +177,14 @@ def _guarded_attempt(keys: list[throttle.ThrottleKey], now: datetime) -> Iterato
         db.session.commit()
 
 
-def check_password_step(username: str, password: str, client_address: str) -> PasswordStep:
-    """First login step. Unknown users, disabled users and wrong passwords fail alike."""
+def check_password_step(
+    username: str, password: str, client_address: str, *, flow: str = "login"
+) -> PasswordStep:
+    """First login step. Unknown users, disabled users and wrong passwords fail alike.
+
+    ``flow`` says where the password was asked for (login, reauth, password_change); it is
+    written to the audit entry of a failure.
+    """
     now = clock.now()
     keys = _throttle_keys(username, client_address)
     with _guarded_attempt(keys, now) as state:
@@ -192,10 +198,8 @@ def check_password_step(username: str, password: str, client_address: str) -> Pa
             user.password_hash if usable and user else None, password
         )
         if not result.ok or user is None:
-            outcome = throttle.record_failure(keys, now)
-            _record_failure(user, "password", locked=outcome.locked)
-            db.session.commit()
-            log.info("login failed at password step%s", " (key locked)" if outcome.locked else "")
+            locked = _count_failure(keys, now, user, "password", flow)
+            log.info("login failed at password step%s", " (key locked)" if locked else "")
             return PasswordStep(outcome="failed")
         if result.new_hash is not None:
             user.password_hash = result.new_hash
@@ -213,7 +217,9 @@ class SecondFactorStep:
     recovery_codes_left: int | None = None
 
 
-def check_second_factor(user: User, code: str, client_address: str) -> SecondFactorStep:
+def check_second_factor(
+    user: User, code: str, client_address: str, *, flow: str = "login"
+) -> SecondFactorStep:
     """Second login step (and re-authentication): a TOTP code or an unused recovery code."""
     now = clock.now()
     keys = _throttle_keys(user.username, client_address)
@@ -242,14 +248,32 @@ def check_second_factor(user: User, code: str, client_address: str) -> SecondFac
             throttle.reset(keys[0])
             db.session.commit()
             return SecondFactorStep(outcome="ok")
-        outcome = throttle.record_failure(keys, now)
-        _record_failure(user, "second_factor", locked=outcome.locked)
-        db.session.commit()
+        _count_failure(keys, now, user, "second_factor", flow)
         log.info("login failed at second-factor step: user_id=%s", user.id)
         return SecondFactorStep(outcome="failed")
 
 
-def _record_failure(user: User | None, step: str, *, locked: bool) -> None:
+def _count_failure(
+    keys: list[throttle.ThrottleKey], now: datetime, user: User | None, step: str, flow: str
+) -> bool:
+    """Count a failed step and audit it, together; the count survives a failing audit write.
+
+    Without the second branch a broken audit log would switch the throttle off: every guess
+    would end in an error before its failure was counted. Returns whether a key was locked.
+    """
+    try:
+        outcome = throttle.record_failure(keys, now)
+        _record_failure(user, step, flow, locked=outcome.locked)
+        db.session.commit()
+        return outcome.locked
+    except Exception:
+        db.session.rollback()
+        throttle.record_failure(keys, now)
+        db.session.commit()
+        raise
+
+
+def _record_failure(user: User | None, step: str, flow: str, *, locked: bool) -> None:
     """A failed login step, and the lock it caused; the submitted name is never written."""
     user_id = None if user is None else user.id
     centre_id = None if user is None else user.centre_id
@@ -259,7 +283,7 @@ def _record_failure(user: User | None, step: str, *, locked: bool) -> None:
         object_type="user" if user else None,
         object_id=user_id,
         centre_id=centre_id,
-        details={"step": step, "known_account": user is not None},
+        details={"step": step, "flow": flow, "known_account": user is not None},
     )
     if locked:
         audit_trail.record(
@@ -267,7 +291,7 @@ def _record_failure(user: User | None, step: str, *, locked: bool) -> None:
             object_type="user" if user else None,
             object_id=user_id,
             centre_id=centre_id,
-            details={"step": step},
+            details={"step": step, "flow": flow},
         )
 
 
@@ -279,6 +303,14 @@ def record_login(user: User, *, method: str) -> None:
         object_type="user",
         object_id=user.id,
         details={"method": method},
+    )
+    db.session.commit()
+
+
+def record_reauthentication(user: User) -> None:
+    """Password and code confirmed again before a sensitive action."""
+    audit_trail.record(
+        AuditEvent.AUTH_REAUTH_SUCCESS, actor=user, object_type="user", object_id=user.id
     )
     db.session.commit()
 
@@ -425,7 +457,9 @@ def change_own_password(
     left-open session cannot be used to guess it.
     """
     if current_password is not None:
-        check = check_password_step(user.username, current_password, client_address)
+        check = check_password_step(
+            user.username, current_password, client_address, flow="password_change"
+        )
         if check.outcome in ("throttled", "busy"):
             raise AccountError(
                 str(_l("Zu viele Fehlversuche. Bitte versuchen Sie es später erneut.")), status=429
@@ -486,14 +520,15 @@ def set_roles(actor: User, user: User, roles: Iterable[Role]) -> None:
         role_set = check_separation(roles)
     except RoleConflict as exc:
         raise AccountError(str(exc)) from None
-    if role_set == user.roles:
+    before = user.roles
+    if role_set == before:
         return
     _refuse_last_admin(user, role_set)
     # Change only the difference: SQLAlchemy inserts before it deletes, so replacing the
     # whole list would collide with the (user_id, role) unique constraint.
     for row in [row for row in user.role_rows if Role(row.role) not in role_set]:
         user.role_rows.remove(row)
-    added, removed = role_set - user.roles, user.roles - role_set
+    added, removed = role_set - before, before - role_set
     for role in sorted(added):
         user.role_rows.append(UserRole(role=role.value))
     end_user_sessions(user.id)

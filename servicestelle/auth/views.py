@@ -244,12 +244,12 @@ def reauth() -> ResponseReturnValue:
         return render_template("auth/reauth.html", form=form)
     user: User = current_user
     password_step = operations.check_password_step(
-        user.username, form.password.data, client_address()
+        user.username, form.password.data, client_address(), flow="reauth"
     )
     if password_step.outcome in REFUSED:
         return _throttled("auth/reauth.html", form, password_step.retry_at, password_step.outcome)
     code_step = (
-        operations.check_second_factor(user, form.code.data, client_address())
+        operations.check_second_factor(user, form.code.data, client_address(), flow="reauth")
         if password_step.outcome == "ok"
         else None
     )
@@ -261,6 +261,7 @@ def reauth() -> ResponseReturnValue:
             form=form,
             error=_l("Passwort oder Code ist falsch."),
         )
+    operations.record_reauthentication(user)
     login_state.mark_fresh()
     target = form.next.data
     return redirect(target if is_safe_redirect(target) else url_for("dashboard.index"))

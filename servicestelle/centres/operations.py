@@ -6,7 +6,8 @@ import re
 
 from sqlalchemy import select
 
-from servicestelle import clock
+from audit import AuditEvent
+from servicestelle import audit_trail, clock
 from servicestelle.centres.models import Centre
 from servicestelle.extensions import db
 
@@ -29,5 +30,9 @@ def create_centre(code: str, name: str) -> Centre:
         raise CentreError(f"centre {code} exists already")
     centre = Centre(code=code, name=name, created_at=clock.now())
     db.session.add(centre)
+    db.session.flush()
+    audit_trail.record(
+        AuditEvent.ORG_CENTRE_CREATE, object_type="centre", object_id=centre.id, centre_id=centre.id
+    )
     db.session.commit()
     return centre
