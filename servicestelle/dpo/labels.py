@@ -1,0 +1,176 @@
+"""German labels for the audit vocabulary: one mapping, used by every page of the workspace.
+
+The stored values (``audit.AuditEvent``, ``Outcome``, ``Purpose``) stay English codes; what a
+person reads comes from here. A value without a label (an event added later) shows its code.
+"""
+
+from __future__ import annotations
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from audit import AuditEvent, Outcome, Problem, Purpose
+from audit.protection import Finding
+from servicestelle.audit_trail import OPERATOR_ROLE
+from servicestelle.roles import ROLE_LABELS, Role
+
+ACTION_LABELS: dict[str, LazyString] = {
+    AuditEvent.ACCESS_REQUEST_DENY: _l("Zugriff verweigert"),
+    AuditEvent.API_TOKEN_CREATE: _l("API-Token erstellt"),
+    AuditEvent.API_TOKEN_RENAME: _l("API-Token umbenannt"),
+    AuditEvent.API_TOKEN_REVOKE: _l("API-Token widerrufen"),
+    AuditEvent.AUDIT_BREAK_GLASS_REVIEW: _l("Notfallzugriff als geprüft markiert"),
+    AuditEvent.AUDIT_CHAIN_VERIFY: _l("Protokoll geprüft"),
+    AuditEvent.AUDIT_CHECKPOINT_CREATE: _l("Prüfpunkt erstellt"),
+    AuditEvent.AUDIT_LOG_EXPORT: _l("Protokoll exportiert"),
+    AuditEvent.AUDIT_REPORT_ACCESS: _l("Zugriffsbericht erstellt"),
+    AuditEvent.AUDIT_REPORT_ACTIVITY: _l("Aktivitätsbericht erstellt"),
+    AuditEvent.AUTH_ACCOUNT_LOCK: _l("Konto gesperrt (Fehlversuche)"),
+    AuditEvent.AUTH_LOGIN_FAILURE: _l("Anmeldung fehlgeschlagen"),
+    AuditEvent.AUTH_LOGIN_SUCCESS: _l("Anmeldung"),
+    AuditEvent.AUTH_LOGOUT: _l("Abmeldung"),
+    AuditEvent.AUTH_PASSWORD_CHANGE: _l("Passwort geändert"),
+    AuditEvent.AUTH_PASSWORD_RESET: _l("Passwort zurückgesetzt"),
+    AuditEvent.AUTH_REAUTH_SUCCESS: _l("Identität erneut bestätigt"),
+    AuditEvent.AUTH_RECOVERY_CODE_USE: _l("Wiederherstellungscode verwendet"),
+    AuditEvent.AUTH_RECOVERY_CODES_REGENERATE: _l("Wiederherstellungscodes neu erzeugt"),
+    AuditEvent.AUTH_SECOND_FACTOR_ENROL: _l("Zweiter Faktor eingerichtet"),
+    AuditEvent.AUTH_SECOND_FACTOR_RESET: _l("Zweiter Faktor zurückgesetzt"),
+    AuditEvent.CASE_CONTENT_READ: _l("Fallakte gelesen"),
+    AuditEvent.ORG_CENTRE_CREATE: _l("Beratungsstelle angelegt"),
+    AuditEvent.SYSTEM_SETTINGS_CHANGE: _l("Einstellungen geändert"),
+    AuditEvent.USER_ACCOUNT_CREATE: _l("Konto angelegt"),
+    AuditEvent.USER_ACCOUNT_DISABLE: _l("Konto deaktiviert"),
+    AuditEvent.USER_ACCOUNT_ENABLE: _l("Konto aktiviert"),
+    AuditEvent.USER_ROLES_CHANGE: _l("Rollen geändert"),
+}
+
+OUTCOME_LABELS: dict[str, LazyString] = {
+    Outcome.SUCCESS: _l("erfolgreich"),
+    Outcome.FAILURE: _l("fehlgeschlagen"),
+    Outcome.DENIED: _l("verweigert"),
+}
+
+PURPOSE_LABELS: dict[str, LazyString] = {
+    Purpose.COUNSELLING: _l("Beratung"),
+    Purpose.SUPERVISION: _l("Fachliche Leitung"),
+    Purpose.BREAK_GLASS: _l("Notfallzugriff"),
+    Purpose.DPO_AUDIT: _l("Datenschutzkontrolle"),
+    Purpose.ART15_REQUEST: _l("Auskunftsersuchen (Art. 15 DSGVO)"),
+    Purpose.LEGAL_OBLIGATION: _l("Rechtliche Verpflichtung"),
+}
+
+#: The same purposes in words a client understands (the Art. 15 report).
+PURPOSE_EXPLANATIONS: dict[str, LazyString] = {
+    Purpose.COUNSELLING: _l(
+        "Ihre Beraterin oder Ihr Berater hat die Akte für Ihre Beratung genutzt."
+    ),
+    Purpose.SUPERVISION: _l(
+        "Die Leitung der Beratungsstelle hat die Akte zur fachlichen Begleitung oder Vertretung eingesehen."
+    ),
+    Purpose.BREAK_GLASS: _l(
+        "Die Akte wurde in einer dringenden Lage ausnahmsweise von einer sonst nicht zuständigen Person geöffnet; jeder solche Zugriff wird von der bzw. dem Datenschutzbeauftragten geprüft."
+    ),
+    Purpose.DPO_AUDIT: _l(
+        "Die bzw. der Datenschutzbeauftragte hat die Akte zur Kontrolle des Datenschutzes eingesehen."
+    ),
+    Purpose.ART15_REQUEST: _l(
+        "Die Akte wurde geöffnet, um eine Auskunftsanfrage nach Art. 15 DSGVO zu beantworten."
+    ),
+    Purpose.LEGAL_OBLIGATION: _l(
+        "Die Akte wurde geöffnet, um eine gesetzliche Pflicht zu erfüllen."
+    ),
+}
+
+#: Object types as they appear in the log; others are shown as their code.
+OBJECT_TYPE_LABELS: dict[str, LazyString] = {
+    "api_token": _l("API-Token"),
+    "audit_checkpoint": _l("Prüfpunkt"),
+    "audit_entry": _l("Protokolleintrag"),
+    "case": _l("Fallakte"),
+    "centre": _l("Beratungsstelle"),
+    "user": _l("Benutzerkonto"),
+}
+
+#: What ``audit.verify`` found, by the code stored in the details of ``audit:chain:verify``.
+PROBLEM_LABELS: dict[str, LazyString] = {
+    "edited": _l("Ein Eintrag wurde verändert."),
+    "reordered": _l("Einträge wurden umsortiert."),
+    "deleted": _l("Einträge wurden gelöscht."),
+    "rewritten": _l("Das Protokoll weicht von einem signierten Prüfpunkt ab (neu geschrieben)."),
+    "truncated": _l(
+        "Das Protokoll wurde gekürzt: ein signierter Prüfpunkt deckt fehlende Einträge ab."
+    ),
+    "forged_checkpoint": _l("Ein Prüfpunkt trägt keine gültige Signatur."),
+}
+
+#: What ``audit.protection.findings`` reports about the database's own protection of the log.
+PROTECTION_LABELS: dict[str, LazyString] = {
+    Finding.NO_PRIVILEGE_SYSTEM: _l(
+        "SQLite kennt keine Zugriffsrechte: Trigger verhindern versehentliche Änderungen am Protokoll, gezielte Änderungen deckt erst die Prüfung der Kette auf. Für den Betrieb mit echten Fällen ist PostgreSQL vorgesehen."
+    ),
+    Finding.TRIGGERS_MISSING: _l(
+        "Ein Trigger, der Änderungen am Protokoll verweigert, fehlt oder ist abgeschaltet."
+    ),
+    Finding.ROLE_OWNS_TABLE: _l(
+        "Die Datenbankrolle des Dienstes besitzt eine Protokolltabelle und könnte deren Trigger abschalten."
+    ),
+    Finding.ROLE_MAY_MODIFY: _l(
+        "Die Datenbankrolle des Dienstes darf Protokolleinträge ändern, löschen oder die Tabelle leeren."
+    ),
+}
+
+OPERATOR_ROLE_LABEL = _l("Betrieb (Kommandozeile)")
+SYSTEM_ACTOR_LABEL = _l("System/Betrieb")
+
+
+def problem_code(problem: Problem) -> str:
+    """The problem as a details code (no spaces allowed there): "forged_checkpoint"."""
+    return problem.value.replace(" ", "_")
+
+
+def _label(labels: dict[str, LazyString], value: str | None) -> str:
+    if value is None:
+        return ""
+    found = labels.get(value)
+    return str(found) if found is not None else value
+
+
+def action_label(value: str | None) -> str:
+    return _label(ACTION_LABELS, value)
+
+
+def outcome_label(value: str | None) -> str:
+    return _label(OUTCOME_LABELS, value)
+
+
+def purpose_label(value: str | None) -> str:
+    return _label(PURPOSE_LABELS, value)
+
+
+def object_type_label(value: str | None) -> str:
+    return _label(OBJECT_TYPE_LABELS, value)
+
+
+def problem_label(value: str | None) -> str:
+    return _label(PROBLEM_LABELS, value)
+
+
+def protection_label(value: str | None) -> str:
+    return _label(PROTECTION_LABELS, value)
+
+
+def role_label(value: str | None) -> str:
+    """Roles as stored ("counsellor+supervisor") in words ("Beratung, Leitung")."""
+    if not value:
+        return ""
+    names = []
+    for part in value.split("+"):
+        if part == OPERATOR_ROLE:
+            names.append(str(OPERATOR_ROLE_LABEL))
+        else:
+            try:
+                names.append(str(ROLE_LABELS[Role(part)]))
+            except ValueError:
+                names.append(part)
+    return ", ".join(names)
