@@ -75,7 +75,8 @@ audit_entry = sa.Table(
     sa.Column("action", sa.String(64), nullable=False, index=True, info=NONE),
     sa.Column("object_type", sa.String(TEXT_LIMITS["object_type"]), nullable=True, info=NONE),
     sa.Column("object_id", sa.String(TEXT_LIMITS["object_id"]), nullable=True, info=PERSONAL),
-    sa.Column("purpose", sa.String(32), nullable=True, info=NONE),
+    # Indexed: the break-glass review queue selects by purpose.
+    sa.Column("purpose", sa.String(32), nullable=True, index=True, info=NONE),
     sa.Column("outcome", sa.String(16), nullable=False, info=NONE),
     sa.Column("request_id", sa.String(TEXT_LIMITS["request_id"]), nullable=True, info=NONE),
     sa.Column("details", sa.Text(), nullable=False, info=NONE),

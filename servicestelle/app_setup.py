@@ -78,7 +78,7 @@ def _flask_config(settings: Settings) -> dict[str, Any]:
         "WTF_CSRF_SSL_STRICT": True,
         "WTF_CSRF_TIME_LIMIT": settings.session_absolute_hours * 3600,
         "BABEL_DEFAULT_LOCALE": settings.default_locale,
-        "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+        "BABEL_DEFAULT_TIMEZONE": settings.local_timezone,
         "BABEL_TRANSLATION_DIRECTORIES": str(paths.translations_dir()),
         "PREFERRED_URL_SCHEME": "https" if settings.cookie_secure else "http",
         "DEBUG": False,

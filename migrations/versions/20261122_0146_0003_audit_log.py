@@ -124,6 +124,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_entry_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entry_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index('ix_audit_entry_object', ['object_type', 'object_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entry_purpose'), ['purpose'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entry_ts'), ['ts'], unique=False)
 
     op.execute("INSERT INTO audit_append_lock (id, appends) VALUES (1, 0)")
@@ -141,6 +142,7 @@ def downgrade() -> None:
     # Dropping a table drops its triggers; DROP TABLE runs no row or TRUNCATE trigger.
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_entry_ts'))
+        batch_op.drop_index(batch_op.f('ix_audit_entry_purpose'))
         batch_op.drop_index('ix_audit_entry_object')
         batch_op.drop_index(batch_op.f('ix_audit_entry_actor_id'))
         batch_op.drop_index(batch_op.f('ix_audit_entry_action'))
