@@ -92,6 +92,15 @@ def encode_details(details: Mapping[str, object] | None) -> str:
     return json.dumps(checked, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
+def parse_details(text: str) -> dict[str, DetailValue]:
+    """Stored details as a dict; {} for text that is not a JSON object."""
+    try:
+        loaded = json.loads(text)
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
 def format_time(moment: datetime) -> str:
     """The one textual form of a timestamp: UTC, microseconds, ``Z``."""
     if moment.tzinfo is None:
@@ -119,8 +128,8 @@ class Entry:
     entry_hash: str
 
     def details_dict(self) -> dict[str, DetailValue]:
-        loaded: dict[str, DetailValue] = json.loads(self.details)
-        return loaded
+        """The details as a dict; {} for anything else (a row written around the library)."""
+        return parse_details(self.details)
 
     def computed_hash(self, *, seq: int | None = None) -> str:
         """The hash these fields should have (at ``seq`` if given, to spot a moved entry)."""

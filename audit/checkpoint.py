@@ -17,7 +17,7 @@ import json
 import os
 import stat
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,8 +26,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from audit.chain import format_time
+from audit.consistency import extends
 from audit.errors import CheckpointError
-from audit.store import Executor, audit_checkpoint, head
+from audit.store import EARLIEST, LATEST, Executor, audit_checkpoint, head
 
 FILE_FORMAT = "servicestelle-audit-checkpoint/1"
 #: Domain separation: a signature over a checkpoint can never be mistaken for another message.
@@ -130,9 +131,22 @@ def load_public_key(data: bytes) -> Ed25519PublicKey:
 
 
 def create_checkpoint(
-    executor: Executor, signing_key: Ed25519PrivateKey, now: datetime
+    executor: Executor,
+    signing_key: Ed25519PrivateKey,
+    now: datetime,
+    *,
+    last_signed: tuple[int, str] | None = None,
 ) -> Checkpoint:
-    """Sign the current head and store the checkpoint in the caller's transaction."""
+    """Sign the current head and store the checkpoint in the caller's transaction.
+
+    ``last_signed`` is the (seq, head hash) signed before (see signer_state.py): if the log
+    no longer extends it, nothing is signed and CheckpointError is raised.
+    """
+    if last_signed is not None and not extends(executor, *last_signed):
+        raise CheckpointError(
+            f"the log no longer extends the checkpoint signed at entry {last_signed[0]}; "
+            "not signing (run `servicestelle audit verify`)"
+        )
     seq, head_hash = head(executor)
     signer = key_id(signing_key.public_key())
     signature = signing_key.sign(signed_message(seq, head_hash, now, signer))
@@ -179,12 +193,22 @@ def stored_checkpoints(executor: Executor) -> list[Checkpoint]:
     return [_from_row(row) for row in rows]
 
 
-def latest_checkpoint(executor: Executor) -> Checkpoint | None:
-    """The newest stored checkpoint, or None before the first."""
-    row = executor.execute(
-        sa.select(*_COLUMNS).order_by(audit_checkpoint.c.id.desc()).limit(1)
-    ).first()
-    return None if row is None else _from_row(row)
+def latest_checkpoint(
+    executor: Executor, public_key: Ed25519PublicKey | None = None, *, scan: int = 50
+) -> Checkpoint | None:
+    """The newest stored checkpoint, or None before the first.
+
+    With ``public_key``: the newest that verifies under it, among the last ``scan`` rows, so
+    that an unsigned row inserted by the database role is never shown or relied on.
+    """
+    rows = executor.execute(
+        sa.select(*_COLUMNS).order_by(audit_checkpoint.c.id.desc()).limit(scan)
+    ).all()
+    for row in rows:
+        checkpoint = _from_row(row)
+        if public_key is None or checkpoint.is_signed_by(public_key):
+            return checkpoint
+    return None
 
 
 def to_json(checkpoint: Checkpoint, public_key: Ed25519PublicKey) -> str:
@@ -218,9 +242,11 @@ def from_json(text: str) -> Checkpoint:
         signed_at = datetime.fromisoformat(str(data["signed_at"]))
         if signed_at.tzinfo is None:
             raise CheckpointError("the checkpoint's time has no time zone")
+        if not EARLIEST <= signed_at.astimezone(UTC).date().isoformat() < LATEST:
+            raise CheckpointError(f"the checkpoint's time is outside {EARLIEST} … {LATEST}")
         signature = base64.b64decode(str(data["signature"]), validate=True)
         return Checkpoint(seq, head_hash, signed_at, str(data["key_id"]), signature)
     except CheckpointError:
         raise
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, OverflowError, binascii.Error):
         raise CheckpointError("not a readable checkpoint file") from None

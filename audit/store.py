@@ -12,6 +12,7 @@ constraints on ``seq`` and ``prev_hash`` refuse a fork even if that were bypasse
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -36,6 +37,10 @@ metadata = sa.MetaData(
 )
 
 NONE = {"classification": "none"}
+#: Timestamps outside this range are refused by the database (see the CHECK constraints).
+EARLIEST, LATEST = "2000-01-01", "2200-01-01"
+#: Object ids are pseudonymous ids (numbers, generated codes), never names or prose.
+_OBJECT_ID = re.compile(r"[A-Za-z0-9_.:+\-]{1,128}")
 #: Pseudonymous: a user id or object id, meaningful only together with other tables.
 PERSONAL = {"classification": "personal"}
 
@@ -71,7 +76,7 @@ audit_entry = sa.Table(
     sa.Column("ts", UTCTime(), nullable=False, index=True, info=NONE),
     sa.Column("actor_id", sa.Integer(), nullable=True, index=True, info=PERSONAL),
     sa.Column("role", sa.String(TEXT_LIMITS["role"]), nullable=True, info=NONE),
-    sa.Column("centre_id", sa.Integer(), nullable=True, info=NONE),
+    sa.Column("centre_id", sa.Integer(), nullable=True, index=True, info=NONE),
     sa.Column("action", sa.String(64), nullable=False, index=True, info=NONE),
     sa.Column("object_type", sa.String(TEXT_LIMITS["object_type"]), nullable=True, info=NONE),
     sa.Column("object_id", sa.String(TEXT_LIMITS["object_id"]), nullable=True, info=PERSONAL),
@@ -84,6 +89,11 @@ audit_entry = sa.Table(
     sa.Column("entry_hash", sa.String(64), nullable=False, unique=True, info=NONE),
     sa.Index("ix_audit_entry_object", "object_type", "object_id"),
     sa.CheckConstraint("seq >= 1", name="seq_positive"),
+    # A time no reader can parse (or 'infinity') would stop every report and the verifier.
+    sa.CheckConstraint(f"ts >= '{EARLIEST}' AND ts < '{LATEST}'", name="ts_in_range"),
+    sa.CheckConstraint(
+        "length(prev_hash) = 64 AND length(entry_hash) = 64", name="hashes_are_sha256"
+    ),
 )
 
 audit_append_lock = sa.Table(
@@ -103,6 +113,11 @@ audit_checkpoint = sa.Table(
     sa.Column("signed_at", UTCTime(), nullable=False, info=NONE),
     sa.Column("key_id", sa.String(32), nullable=False, info=NONE),
     sa.Column("signature", sa.String(128), nullable=False, info=NONE),
+    sa.CheckConstraint("seq >= 0", name="seq_not_negative"),
+    sa.CheckConstraint(
+        f"signed_at >= '{EARLIEST}' AND signed_at < '{LATEST}'", name="signed_at_in_range"
+    ),
+    sa.CheckConstraint("length(head_hash) = 64", name="head_hash_is_sha256"),
 )
 
 LOCK_ROW_ID = 1
@@ -131,6 +146,17 @@ def _member(vocabulary: type[_V], value: str, what: str) -> _V:
         return vocabulary(value)
     except ValueError:
         raise AuditError(f"unknown {what}") from None
+
+
+def _object_id(value: str | int | None) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if not _OBJECT_ID.fullmatch(text):
+        raise AuditError(
+            "object ids are pseudonymous ids (letters, digits, _.:+-; at most 128), never names"
+        )
+    return text
 
 
 def _lock_for_append(executor: Executor) -> None:
@@ -190,7 +216,7 @@ def record(
         centre_id=centre_id,
         action=event.value,
         object_type=_text("object_type", object_type),
-        object_id=_text("object_id", None if object_id is None else str(object_id)),
+        object_id=_object_id(object_id),
         purpose=None if purpose is None else purpose.value,
         outcome=outcome.value,
         request_id=_text("request_id", request_id),
@@ -233,6 +259,15 @@ def iter_entries(
         if len(rows) < batch_size:
             return
         after = int(rows[-1].seq)
+
+
+def entry_at(executor: Executor, seq: int) -> Entry | None:
+    row = executor.execute(sa.select(audit_entry).where(audit_entry.c.seq == seq)).first()
+    return None if row is None else entry_from_row(row)
+
+
+def count_entries(executor: Executor) -> int:
+    return int(executor.execute(sa.select(sa.func.count()).select_from(audit_entry)).scalar_one())
 
 
 def seq_of_hash(executor: Executor, entry_hash: str) -> int | None:

@@ -9,7 +9,12 @@ What each finding means for someone who changed the database directly (triggers 
 - ``rewritten``: the chain is consistent but differs from a signed checkpoint at that entry
   (the tail was recomputed after an edit, or the database was rolled back and written again).
 - ``truncated``: a signed checkpoint covers entries that no longer exist.
+- ``malformed``: an entry hashes and links correctly but could not have been written by the
+  library (unknown action, non-canonical details, raw control characters): someone with the
+  database role inserted it and computed its hash.
 - ``forged checkpoint``: a checkpoint's signature does not verify under the audit public key.
+  Forged checkpoints are left out when the chain is checked and reported only if the chain
+  itself is sound, so an unsigned row nobody can delete never hides the chain.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from audit.chain import GENESIS_HASH, Entry
 from audit.checkpoint import Checkpoint, stored_checkpoints
-from audit.store import Executor, head, iter_entries, seq_of_hash
+from audit.store import Executor, count_entries, head, iter_entries, seq_of_hash
+from audit.wellformed import DetailsCache, problem_with
 
 
 class Problem(StrEnum):
@@ -32,6 +38,7 @@ class Problem(StrEnum):
     REORDERED = "reordered"
     DELETED = "deleted"
     REWRITTEN = "rewritten"
+    MALFORMED = "malformed"
     TRUNCATED = "truncated"
     FORGED_CHECKPOINT = "forged checkpoint"
 
@@ -79,14 +86,11 @@ def verify(
     """
     checkpoints = [*stored_checkpoints(executor), *external]
     forged = sorted((c for c in checkpoints if not c.is_signed_by(public_key)), key=lambda c: c.seq)
-    if forged:
-        why = "the checkpoint's signature does not verify under the audit public key"
-        return Verification(
-            0, 0, GENESIS_HASH, len(checkpoints), Problem.FORGED_CHECKPOINT, forged[0].seq, why
-        )
     expected_at: dict[int, set[str]] = {}
     for checkpoint in checkpoints:
-        expected_at.setdefault(checkpoint.seq, set()).add(checkpoint.head_hash)
+        if checkpoint not in forged:
+            expected_at.setdefault(checkpoint.seq, set()).add(checkpoint.head_hash)
+    details = DetailsCache()
 
     def broken(problem: Problem, seq: int, why: str) -> Verification:
         return Verification(count, last_seq, last_hash, len(checkpoints), problem, seq, why)
@@ -108,6 +112,9 @@ def verify(
             return _content_problem(executor, entry, broken)
         if entry.prev_hash != last_hash:
             return _link_problem(executor, entry, broken)
+        malformed = problem_with(entry, details)
+        if malformed is not None:
+            return broken(Problem.MALFORMED, entry.seq, malformed)
         count, last_seq, last_hash = count + 1, entry.seq, entry.entry_hash
         signed = expected_at.get(entry.seq)
         if signed is not None and signed != {entry.entry_hash}:
@@ -121,6 +128,9 @@ def verify(
             last_seq + 1,
             f"a signed checkpoint covers {max(beyond)} entries, the log ends at {last_seq}",
         )
+    if forged:
+        why = "the checkpoint's signature does not verify under the audit public key"
+        return broken(Problem.FORGED_CHECKPOINT, forged[0].seq, why)
     return Verification(count, last_seq, last_hash, len(checkpoints))
 
 
@@ -149,10 +159,12 @@ def _original_position(executor: Executor, entry: Entry, predecessor: int | None
     if guess is not None and entry.computed_hash(seq=guess) == entry.entry_hash:
         return guess
     # Neighbours swapped, or rows deleted and renumbered: the predecessor moved as well, so
-    # try every position (one hash each, and only once something is already wrong).
+    # try every position (one hash each, and only once something is already wrong). Bounded
+    # by the rows that exist, not by the largest seq, which anyone who can insert may choose.
     last_seq, _ = head(executor)
+    bound = min(last_seq, count_entries(executor)) + 1
     return next(
-        (seq for seq in range(1, last_seq + 2) if entry.computed_hash(seq=seq) == entry.entry_hash),
+        (seq for seq in range(1, bound + 1) if entry.computed_hash(seq=seq) == entry.entry_hash),
         None,
     )
 

@@ -9,6 +9,7 @@ folder, production gets it from ``servicestelle init`` (or a configured file).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Literal
@@ -16,9 +17,11 @@ from typing import TYPE_CHECKING, Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app, g, has_request_context
 from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 import audit
-from audit import AuditEvent, Outcome, Purpose
+from audit import AuditEvent, Outcome, Purpose, signer_state
 from servicestelle import clock, services
 from servicestelle.config import ConfigError
 from servicestelle.extensions import db
@@ -142,8 +145,16 @@ def public_key_id() -> str:
 
 
 def create_checkpoint(actor: User | None = None) -> audit.Checkpoint:
-    """Sign the head now and record that it was done (same transaction; the caller commits)."""
-    checkpoint = audit.create_checkpoint(db.session, signing_key(), clock.now())
+    """Sign the head now and record that it was done (same transaction; the caller commits).
+
+    Raises audit.CheckpointError, signing nothing, when the log no longer extends the head
+    signed last (kept in a file beside the key, out of reach of whoever edits the database).
+    """
+    state = signer_state.state_path(services.settings().audit_signing_key_path)
+    checkpoint = audit.create_checkpoint(
+        db.session, signing_key(), clock.now(), last_signed=signer_state.read_state(state)
+    )
+    _after_commit(lambda: signer_state.write_state(state, checkpoint.seq, checkpoint.head_hash))
     _append(
         AuditEvent.AUDIT_CHECKPOINT_CREATE,
         Outcome.SUCCESS,
@@ -155,18 +166,41 @@ def create_checkpoint(actor: User | None = None) -> audit.Checkpoint:
     return checkpoint
 
 
+def _after_commit(action: Callable[[], None]) -> None:
+    """Run ``action`` once the current transaction commits; never if it rolls back."""
+    session = db.session.registry()
+    done = [False]
+
+    def committed(_session: Session) -> None:
+        if not done[0]:
+            done[0] = True
+            action()
+
+    def rolled_back(_session: Session) -> None:
+        done[0] = True
+
+    event.listen(session, "after_commit", committed)
+    event.listen(session, "after_rollback", rolled_back)
+
+
 def _checkpoint_if_due() -> None:
     minutes = services.settings().audit_checkpoint_minutes
     if not minutes:
         return
-    latest = audit.latest_checkpoint(db.session)
-    if latest is not None and clock.now() - latest.signed_at < timedelta(minutes=minutes):
-        return
     try:
-        signing_key()
+        key = signing_key()
     except ConfigError as exc:
         # The entry itself is written; only the scheduled signature is missing, and the DPO's
         # start page shows how old the latest checkpoint is.
         log.warning("scheduled audit checkpoint skipped: %s", exc)
         return
-    create_checkpoint(None)
+    # Only a checkpoint this key signed counts: a row inserted with a far-future time must
+    # not switch the schedule off.
+    latest = audit.latest_checkpoint(db.session, key.public_key())
+    if latest is not None and clock.now() - latest.signed_at < timedelta(minutes=minutes):
+        return
+    try:
+        create_checkpoint(None)  # refuses before it writes anything
+    except audit.CheckpointError as exc:
+        # The operation goes on; the DPO sees the missing checkpoint and verify says why.
+        log.error("scheduled audit checkpoint refused: %s", exc)

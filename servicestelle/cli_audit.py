@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 import audit
 from audit import AuditEvent, Outcome
@@ -79,7 +80,15 @@ def verify(checkpoint_files: tuple[Path, ...], public_key_file: Path | None) -> 
             )
         except (audit.CheckpointError, ConfigError) as exc:
             raise click.ClickException(str(exc)) from None
-        result = audit.verify(db.session, public, external=external)
+        try:
+            result = audit.verify(db.session, public, external=external)
+        except (ValueError, OverflowError, SQLAlchemyError) as exc:
+            # Only rows written around the library (and around the database's CHECKs) get
+            # here: a time or number no driver can read.
+            raise click.ClickException(
+                f"the audit log cannot be read ({type(exc).__name__}); it was changed outside "
+                "the application"
+            ) from None
         db.session.rollback()  # end the read before the verdict is appended
         record_verification(result)
     click.echo(result.summary())
@@ -106,7 +115,7 @@ def checkpoint(out: Path) -> None:
             try:
                 signed = audit_trail.create_checkpoint(None)
                 text = audit.to_json(signed, audit_trail.public_key())
-            except ConfigError as exc:
+            except (ConfigError, audit.CheckpointError) as exc:
                 raise click.ClickException(str(exc)) from None
             if handle is not None:
                 handle.write(text + "\n")

@@ -37,6 +37,53 @@ SQLITE_TRIGGERS = [
     )
 ]
 
+GENESIS = '0' * 64
+
+# Inserts, too, must continue the chain: the application's role may INSERT, and a row at an
+# invented position (below 1, far above the head, beside the chain) would otherwise show in
+# every report and could stop appends or the verifier. Checkpoints must name a real entry.
+SQLITE_INSERT_GUARDS = [
+    f"""CREATE TRIGGER audit_entry_continues_chain BEFORE INSERT ON audit_entry
+        WHEN NEW.seq IS NOT COALESCE((SELECT max(seq) FROM audit_entry), 0) + 1
+          OR NEW.prev_hash IS NOT COALESCE(
+              (SELECT entry_hash FROM audit_entry ORDER BY seq DESC LIMIT 1), '{GENESIS}')
+        BEGIN SELECT RAISE(ABORT, 'an audit entry must continue the chain'); END""",
+    f"""CREATE TRIGGER audit_checkpoint_names_an_entry BEFORE INSERT ON audit_checkpoint
+        WHEN NOT ((NEW.seq = 0 AND NEW.head_hash = '{GENESIS}') OR EXISTS (
+            SELECT 1 FROM audit_entry WHERE seq = NEW.seq AND entry_hash = NEW.head_hash))
+        BEGIN SELECT RAISE(ABORT, 'a checkpoint must name an entry of the log'); END""",
+]
+POSTGRESQL_INSERT_GUARDS = [
+    f"""CREATE FUNCTION audit_entry_continues_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    last_seq bigint;
+    last_hash text;
+BEGIN
+    SELECT seq, entry_hash INTO last_seq, last_hash FROM audit_entry ORDER BY seq DESC LIMIT 1;
+    IF NEW.seq IS DISTINCT FROM COALESCE(last_seq, 0) + 1
+       OR NEW.prev_hash IS DISTINCT FROM COALESCE(last_hash, '{GENESIS}') THEN
+        RAISE EXCEPTION 'an audit entry must continue the chain'
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END
+$$""",
+    f"""CREATE FUNCTION audit_checkpoint_names_an_entry() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT ((NEW.seq = 0 AND NEW.head_hash = '{GENESIS}') OR EXISTS (
+            SELECT 1 FROM audit_entry WHERE seq = NEW.seq AND entry_hash = NEW.head_hash)) THEN
+        RAISE EXCEPTION 'a checkpoint must name an entry of the log'
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END
+$$""",
+    """CREATE TRIGGER audit_entry_continues_chain BEFORE INSERT ON audit_entry
+        FOR EACH ROW EXECUTE FUNCTION audit_entry_continues_chain()""",
+    """CREATE TRIGGER audit_checkpoint_names_an_entry BEFORE INSERT ON audit_checkpoint
+        FOR EACH ROW EXECUTE FUNCTION audit_checkpoint_names_an_entry()""",
+]
+
 # PostgreSQL: row triggers for UPDATE/DELETE and a statement trigger for TRUNCATE (which
 # skips row triggers). The application's role must not own these tables (an owner can
 # disable triggers); the revoke below removes any UPDATE/DELETE/TRUNCATE it was granted.
@@ -65,17 +112,23 @@ DECLARE
 BEGIN
     REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES
         ON audit_entry, audit_checkpoint FROM PUBLIC;
+    REVOKE INSERT, DELETE, TRUNCATE, TRIGGER, REFERENCES ON audit_append_lock FROM PUBLIC;
     FOR grantee_name IN
         SELECT DISTINCT r.rolname
         FROM pg_class c
         CROSS JOIN LATERAL aclexplode(c.relacl) AS acl
         JOIN pg_roles r ON r.oid = acl.grantee
-        WHERE c.oid IN ('audit_entry'::regclass, 'audit_checkpoint'::regclass)
+        WHERE c.oid IN ('audit_entry'::regclass, 'audit_checkpoint'::regclass,
+                        'audit_append_lock'::regclass)
           AND acl.grantee <> c.relowner
     LOOP
         EXECUTE format(
             'REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES '
             'ON audit_entry, audit_checkpoint FROM %I', grantee_name);
+        -- The lock row is updated on every append; deleting it would stop all of them.
+        EXECUTE format(
+            'REVOKE INSERT, DELETE, TRUNCATE, TRIGGER, REFERENCES '
+            'ON audit_append_lock FROM %I', grantee_name);
     END LOOP;
 END
 $$
@@ -95,6 +148,9 @@ def upgrade() -> None:
     sa.Column('signed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('key_id', sa.String(length=32), nullable=False),
     sa.Column('signature', sa.String(length=128), nullable=False),
+    sa.CheckConstraint('seq >= 0', name=op.f('ck_audit_checkpoint_seq_not_negative')),
+    sa.CheckConstraint("signed_at >= '2000-01-01' AND signed_at < '2200-01-01'", name=op.f('ck_audit_checkpoint_signed_at_in_range')),
+    sa.CheckConstraint('length(head_hash) = 64', name=op.f('ck_audit_checkpoint_head_hash_is_sha256')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_checkpoint'))
     )
     with op.batch_alter_table('audit_checkpoint', schema=None) as batch_op:
@@ -116,6 +172,8 @@ def upgrade() -> None:
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('entry_hash', sa.String(length=64), nullable=False),
     sa.CheckConstraint('seq >= 1', name=op.f('ck_audit_entry_seq_positive')),
+    sa.CheckConstraint("ts >= '2000-01-01' AND ts < '2200-01-01'", name=op.f('ck_audit_entry_ts_in_range')),
+    sa.CheckConstraint('length(prev_hash) = 64 AND length(entry_hash) = 64', name=op.f('ck_audit_entry_hashes_are_sha256')),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_entry')),
     sa.UniqueConstraint('entry_hash', name=op.f('uq_audit_entry_entry_hash')),
     sa.UniqueConstraint('prev_hash', name=op.f('uq_audit_entry_prev_hash'))
@@ -123,6 +181,7 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_entry_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entry_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entry_centre_id'), ['centre_id'], unique=False)
         batch_op.create_index('ix_audit_entry_object', ['object_type', 'object_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entry_purpose'), ['purpose'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entry_ts'), ['ts'], unique=False)
@@ -130,11 +189,11 @@ def upgrade() -> None:
     op.execute("INSERT INTO audit_append_lock (id, appends) VALUES (1, 0)")
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(POSTGRESQL_FUNCTION)
-        for statement in POSTGRESQL_TRIGGERS:
+        for statement in POSTGRESQL_TRIGGERS + POSTGRESQL_INSERT_GUARDS:
             op.execute(statement)
         op.execute(POSTGRESQL_REVOKE)
     else:
-        for statement in SQLITE_TRIGGERS:
+        for statement in SQLITE_TRIGGERS + SQLITE_INSERT_GUARDS:
             op.execute(statement)
 
 
@@ -145,6 +204,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_entry_purpose'))
         batch_op.drop_index('ix_audit_entry_object')
         batch_op.drop_index(batch_op.f('ix_audit_entry_actor_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_entry_centre_id'))
         batch_op.drop_index(batch_op.f('ix_audit_entry_action'))
 
     op.drop_table('audit_entry')
@@ -155,3 +215,5 @@ def downgrade() -> None:
     op.drop_table('audit_append_lock')
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("DROP FUNCTION audit_refuse_change()")
+        op.execute("DROP FUNCTION audit_entry_continues_chain()")
+        op.execute("DROP FUNCTION audit_checkpoint_names_an_entry()")
