@@ -12,6 +12,7 @@ constraints on ``seq`` and ``prev_hash`` refuse a fork even if that were bypasse
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
@@ -159,23 +160,33 @@ def _object_id(value: str | int | None) -> str | None:
     return text
 
 
+# Built once: constructing a statement costs more than running it (bench/audit_append.py).
+_LOCK = (
+    sa.update(audit_append_lock)
+    .where(audit_append_lock.c.id == LOCK_ROW_ID)
+    .values(appends=audit_append_lock.c.appends + 1)
+)
+_HEAD = (
+    sa.select(audit_entry.c.seq, audit_entry.c.entry_hash)
+    .order_by(audit_entry.c.seq.desc())
+    .limit(1)
+)
+_INSERT = sa.insert(audit_entry)
+#: Rows of ``select(audit_entry)`` become Entry positionally; the orders must agree.
+_COLUMN_NAMES = tuple(column.name for column in audit_entry.columns)
+if tuple(field.name for field in dataclasses.fields(Entry)) != _COLUMN_NAMES:  # pragma: no cover
+    raise RuntimeError("audit_entry's columns and Entry's fields are out of order")
+
+
 def _lock_for_append(executor: Executor) -> None:
-    locked = executor.execute(
-        sa.update(audit_append_lock)
-        .where(audit_append_lock.c.id == LOCK_ROW_ID)
-        .values(appends=audit_append_lock.c.appends + 1)
-    )
+    locked = executor.execute(_LOCK)
     if getattr(locked, "rowcount", 0) != 1:
         raise AuditError("the audit_append_lock row is missing; run the database migrations")
 
 
 def head(executor: Executor) -> tuple[int, str]:
     """Sequence number and hash of the newest entry ((0, GENESIS_HASH) for an empty log)."""
-    row = executor.execute(
-        sa.select(audit_entry.c.seq, audit_entry.c.entry_hash)
-        .order_by(audit_entry.c.seq.desc())
-        .limit(1)
-    ).first()
+    row = executor.execute(_HEAD).first()
     return (int(row.seq), str(row.entry_hash)) if row else (0, GENESIS_HASH)
 
 
@@ -228,17 +239,17 @@ def record(
     last_seq, last_hash = head(executor)
     linked = replace(draft, seq=last_seq + 1, prev_hash=last_hash)
     entry = replace(linked, entry_hash=linked.computed_hash())
-    executor.execute(sa.insert(audit_entry).values(_row(entry)))
+    executor.execute(_INSERT, _row(entry))
     return entry
 
 
 def _row(entry: Entry) -> dict[str, object]:
-    return {column.name: getattr(entry, column.name) for column in audit_entry.columns}
+    return {name: getattr(entry, name) for name in _COLUMN_NAMES}
 
 
 def entry_from_row(row: Any) -> Entry:
-    """An Entry from a selected ``audit_entry`` row."""
-    return Entry(**{column.name: getattr(row, column.name) for column in audit_entry.columns})
+    """An Entry from a selected ``audit_entry`` row (all columns, in table order)."""
+    return Entry(*row)
 
 
 def iter_entries(

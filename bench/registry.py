@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from bench import password_load, passwords
+from bench import audit_append, audit_verify, password_load, passwords
 from bench.core import Benchmark
 
 BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("passwords", lambda: [*passwords.cases(), *password_load.cases()]),
+    Benchmark("audit-append", audit_append.cases),
+    Benchmark("audit-verify", audit_verify.cases),
 )
