@@ -96,7 +96,7 @@ def parse_details(text: str) -> dict[str, DetailValue]:
     """Stored details as a dict; {} for text that is not a JSON object."""
     try:
         loaded = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: "[[[[…" nested beyond the stack
         return {}
     return loaded if isinstance(loaded, dict) else {}
 

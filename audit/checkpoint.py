@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from audit.chain import format_time
-from audit.consistency import extends
+from audit.consistency import extension
 from audit.errors import CheckpointError
 from audit.store import EARLIEST, LATEST, Executor, audit_checkpoint, head
 
@@ -142,12 +142,17 @@ def create_checkpoint(
     ``last_signed`` is the (seq, head hash) signed before (see signer_state.py): if the log
     no longer extends it, nothing is signed and CheckpointError is raised.
     """
-    if last_signed is not None and not extends(executor, *last_signed):
-        raise CheckpointError(
-            f"the log no longer extends the checkpoint signed at entry {last_signed[0]}; "
-            "not signing (run `servicestelle audit verify`)"
-        )
-    seq, head_hash = head(executor)
+    if last_signed is None:
+        seq, head_hash = head(executor)
+    else:
+        # Sign exactly the head the walk reached: entries appended meanwhile were not walked.
+        reached = extension(executor, *last_signed)
+        if reached is None:
+            raise CheckpointError(
+                f"the log no longer extends the checkpoint signed at entry {last_signed[0]}; "
+                "not signing (run `servicestelle audit verify`)"
+            )
+        seq, head_hash = reached
     signer = key_id(signing_key.public_key())
     signature = signing_key.sign(signed_message(seq, head_hash, now, signer))
     checkpoint = Checkpoint(seq, head_hash, now, signer, signature)

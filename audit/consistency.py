@@ -12,19 +12,25 @@ from audit.chain import GENESIS_HASH
 from audit.store import Executor, entry_at, iter_entries
 
 
-def extends(executor: Executor, seq: int, head_hash: str) -> bool:
-    """True when entry ``seq`` still has ``head_hash`` and every later entry links from it."""
+def extension(executor: Executor, seq: int, head_hash: str) -> tuple[int, str] | None:
+    """The head reached by walking on from (``seq``, ``head_hash``), or None if the log does
+    not extend it (the anchor changed or vanished, or a later entry does not link)."""
     if seq == 0:
         if head_hash != GENESIS_HASH:
-            return False
+            return None
     else:
         anchor = entry_at(executor, seq)
         if anchor is None or anchor.entry_hash != head_hash:
-            return False
+            return None
     last_seq, last_hash = seq, head_hash
     for entry in iter_entries(executor, after=seq):
         intact = entry.computed_hash() == entry.entry_hash
         if entry.seq != last_seq + 1 or entry.prev_hash != last_hash or not intact:
-            return False
+            return None
         last_seq, last_hash = entry.seq, entry.entry_hash
-    return True
+    return last_seq, last_hash
+
+
+def extends(executor: Executor, seq: int, head_hash: str) -> bool:
+    """True when entry ``seq`` still has ``head_hash`` and every later entry links from it."""
+    return extension(executor, seq, head_hash) is not None

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from audit.store import Executor
 
 TABLES = ("audit_entry", "audit_checkpoint")
-#: Trigger names per dialect as migration 0003 creates them.
+#: Trigger names per dialect as migration 0003 creates them; these must be present and
+#: enabled, further triggers on the tables (such as the insert guards) are fine.
 SQLITE_TRIGGERS = frozenset(
     f"{table}_no_{verb}" for table in TABLES for verb in ("update", "delete", "replace")
 )
@@ -27,9 +28,10 @@ class Finding(StrEnum):
 
     #: SQLite has no privileges: triggers stop accidents, the chain detects the rest.
     NO_PRIVILEGE_SYSTEM = "no_privilege_system"
-    #: A trigger that refuses changes is missing or disabled.
+    #: A trigger that refuses changes is missing, disabled, or fires only on replicas.
     TRIGGERS_MISSING = "triggers_missing"
-    #: The service's database role owns an audit table (and could drop its triggers).
+    #: The service's database role owns an audit table, or may act as its owner through a
+    #: role membership (SET ROLE), and could drop its triggers.
     ROLE_OWNS_TABLE = "role_owns_table"
     #: The service's database role may UPDATE, DELETE or TRUNCATE an audit table.
     ROLE_MAY_MODIFY = "role_may_modify"
@@ -47,18 +49,21 @@ def findings(executor: Executor, dialect: str) -> list[Finding]:
         if not names >= SQLITE_TRIGGERS:
             found.append(Finding.TRIGGERS_MISSING)
         return found
+    # 'O' (origin) and 'A' (always) fire in ordinary sessions; 'R' (replica only) and 'D'
+    # (disabled) do not, so such a trigger protects nothing.
     enabled = set(
         executor.execute(
             sa.text(
-                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' "
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled IN ('O', 'A') "
                 "AND tgrelid IN ('audit_entry'::regclass, 'audit_checkpoint'::regclass)"
             )
         ).scalars()
     )
     found = [] if enabled >= POSTGRESQL_TRIGGERS else [Finding.TRIGGERS_MISSING]
+    # MEMBER, not equality: a member of the owner role can SET ROLE to it (or inherits it).
     owns = executor.execute(
         sa.text(
-            "SELECT bool_or(tableowner = current_user) FROM pg_tables "
+            "SELECT bool_or(pg_has_role(current_user, tableowner, 'MEMBER')) FROM pg_tables "
             "WHERE schemaname = current_schema() AND tablename IN ('audit_entry', 'audit_checkpoint')"
         )
     ).scalar()

@@ -40,7 +40,8 @@ def _read(path: Path) -> tuple[int, str] | None:
         return None
     except (OSError, ValueError, KeyError, TypeError):
         raise CheckpointError(f"the signer state {path} is unreadable; not signing") from None
-    if not isinstance(seq, int) or not isinstance(head_hash, str):
+    valid_seq = isinstance(seq, int) and not isinstance(seq, bool) and seq >= 0
+    if not valid_seq or not isinstance(head_hash, str):
         raise CheckpointError(f"the signer state {path} is unreadable; not signing")
     return seq, head_hash
 

@@ -41,7 +41,7 @@ NONE = {"classification": "none"}
 #: Timestamps outside this range are refused by the database (see the CHECK constraints).
 EARLIEST, LATEST = "2000-01-01", "2200-01-01"
 #: Object ids are pseudonymous ids (numbers, generated codes), never names or prose.
-_OBJECT_ID = re.compile(r"[A-Za-z0-9_.:+\-]{1,128}")
+OBJECT_ID = re.compile(r"[A-Za-z0-9_.:+\-]{1,128}")
 #: Pseudonymous: a user id or object id, meaningful only together with other tables.
 PERSONAL = {"classification": "personal"}
 
@@ -153,7 +153,7 @@ def _object_id(value: str | int | None) -> str | None:
     if value is None:
         return None
     text = str(value)
-    if not _OBJECT_ID.fullmatch(text):
+    if not OBJECT_ID.fullmatch(text):
         raise AuditError(
             "object ids are pseudonymous ids (letters, digits, _.:+-; at most 128), never names"
         )

@@ -10,6 +10,7 @@ import unicodedata
 from audit.chain import Entry, encode_details, parse_details
 from audit.errors import AuditError
 from audit.events import AuditEvent, Outcome, Purpose
+from audit.store import OBJECT_ID
 
 _ACTIONS = frozenset(event.value for event in AuditEvent)
 _OUTCOMES = frozenset(outcome.value for outcome in Outcome)
@@ -57,6 +58,8 @@ def problem_with(entry: Entry, details: DetailsCache) -> str | None:
     texts = (entry.role, entry.object_type, entry.object_id, entry.request_id)
     if any(_has_raw_control(text) for text in texts):
         return "a text field holds an unescaped control character"
+    if entry.object_id is not None and not OBJECT_ID.fullmatch(entry.object_id):
+        return "the object id is not a pseudonymous id"
     if not details.is_canonical(entry.details):
         return "the details are not canonical ids and field names"
     return None

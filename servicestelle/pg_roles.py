@@ -2,9 +2,10 @@
 
 The application's role must not own the tables: an owner can disable triggers and grant
 itself back what was revoked. It gets SELECT/INSERT/UPDATE/DELETE on the ordinary tables,
-INSERT and SELECT only on the audit tables, and SELECT only on the schema version. The same
-statements are printed by ``servicestelle db roles-sql`` and run by the test suite, so what
-SECURITY.md documents is what is tested.
+INSERT and SELECT only on the audit tables, SELECT and an UPDATE of the counter only on the
+audit append lock, and SELECT only on the schema version. The same statements are printed
+by ``servicestelle db roles-sql`` and run by the test suite, so what SECURITY.md documents
+is what is tested.
 """
 
 from __future__ import annotations
@@ -48,6 +49,19 @@ def role_setup_statements(owner: str, app: str) -> list[str]:
 BEGIN
     IF to_regclass('public.audit_entry') IS NOT NULL THEN
         REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES ON {tables} FROM {app};
+    END IF;
+    -- Every append updates the one lock row; without it no audited action succeeds. So the
+    -- row may be neither removed nor moved: UPDATE of its counter only, never of its id.
+    IF to_regclass('public.audit_append_lock') IS NOT NULL THEN
+        REVOKE INSERT, UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES
+            ON audit_append_lock FROM {app};
+        GRANT UPDATE (appends) ON audit_append_lock TO {app};
+    END IF;
+    -- Checkpoint ids come from the sequence: a chosen id could pin an unsigned row as "the
+    -- newest" for good.
+    IF to_regclass('public.audit_checkpoint') IS NOT NULL THEN
+        REVOKE INSERT ON audit_checkpoint FROM {app};
+        GRANT INSERT (seq, head_hash, signed_at, key_id, signature) ON audit_checkpoint TO {app};
     END IF;
     IF to_regclass('public.alembic_version') IS NOT NULL THEN
         REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {app};

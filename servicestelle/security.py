@@ -11,15 +11,18 @@ import logging
 import secrets
 import unicodedata
 import uuid
+from datetime import timedelta
 from typing import NoReturn
 from urllib.parse import unquote_to_bytes, urlsplit
 
+import sqlalchemy as sa
 from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from audit import AuditEvent, Outcome
-from servicestelle import services
+from audit import AuditEvent, Outcome, audit_entry, escape_text
+from audit.chain import parse_details
+from servicestelle import clock, services
 from servicestelle.extensions import db
 from servicestelle.permissions import REQUIRED_PERMISSION_ATTR, Permission
 
@@ -40,6 +43,8 @@ PUBLIC_ENDPOINTS = frozenset(
 LOGIN_FLOW_ENDPOINTS = frozenset(
     {"auth.second_factor", "auth.enrol", "auth.enrolment_done", "auth.forced_password_change"}
 )
+#: A denial repeated within this window is refused and logged, but not audited again.
+DENIAL_REPEAT_WINDOW = timedelta(seconds=60)
 
 
 def is_api_request() -> bool:
@@ -74,21 +79,28 @@ def guard() -> BaseResponse | None:
             abort(401)
         return redirect(url_for("auth.login", next=_safe_next()))
     if not current_user.can(permission):
-        log.info("permission denied: user_id=%s endpoint=%s", current_user.id, endpoint)
         _record_denial(endpoint, permission)
         abort(403)
     return None
 
 
-def deny_out_of_scope(object_type: str, object_id: int) -> NoReturn:
-    """An object that exists but lies outside the caller's centre: 404, and audited.
+def deny_out_of_scope(object_type: str, object_id: int, *, centre_id: int | None) -> NoReturn:
+    """An object that exists but is not the caller's to touch: 404, and audited.
 
     The answer is the same as for an object that does not exist (existence stays hidden);
-    the audit entry is what tells the DPO that someone tried.
+    the audit entry is what tells the DPO that someone tried. ``centre_id`` is the centre of
+    the *object*: the entry belongs to the DPO whose data was probed, and the prober's own
+    centre does not learn from its log that the id exists.
     """
     # Whatever the request changed so far is not saved with the denial.
     db.session.rollback()
-    _record_denial(request.endpoint or "", None, object_type=object_type, object_id=object_id)
+    _record_denial(
+        request.endpoint or "",
+        None,
+        object_type=object_type,
+        object_id=object_id,
+        centre_id=centre_id,
+    )
     abort(404)
 
 
@@ -98,29 +110,67 @@ def _record_denial(
     *,
     object_type: str | None = None,
     object_id: int | None = None,
+    centre_id: int | None = None,
 ) -> None:
-    """Every authorisation failure of a logged-in user is audited (ASVS 16.3.2).
+    """Authorisation failures of a logged-in user are audited (ASVS 16.3.2), repeats once.
 
     Anonymous requests are not: they are sent to the login page, and writing an entry for
-    each would let anyone on the network fill the log.
+    each would let anyone on the network fill the log. A logged-in user (or a script with
+    their API token) could do the same with a loop of refused requests, so a denial is
+    audited at most once per DENIAL_REPEAT_WINDOW for the same actor and endpoint (and, for
+    objects out of scope, the same object: each object probed is the DPO's business). A
+    repeat is refused all the same and counted in the application log. (Parallel requests
+    may each find no recent entry and each write one; the bound is per window, not exact.)
     """
     if not current_user.is_authenticated:
         return
     from servicestelle import audit_trail
 
+    reason = "permission" if object_type is None else "out_of_scope"
+    # A permission denial names its endpoint as the object, so the repeat check (and the
+    # DPO's search) finds it by indexed columns instead of parsing details.
+    target_type, target_id = (
+        ("endpoint", endpoint) if object_type is None else (object_type, str(object_id))
+    )
+    if _denied_recently(current_user.id, endpoint, target_type, target_id):
+        log.info(
+            "access denied again, not audited: user_id=%s endpoint=%s reason=%s",
+            current_user.id,
+            endpoint,
+            reason,
+        )
+        return
+    log.info("access denied: user_id=%s endpoint=%s reason=%s", current_user.id, endpoint, reason)
     audit_trail.record(
         AuditEvent.ACCESS_REQUEST_DENY,
         Outcome.DENIED,
-        object_type=object_type,
-        object_id=object_id,
+        object_type=target_type,
+        object_id=target_id,
+        centre_id=centre_id,
         details={
             "endpoint": endpoint,
             "method": request.method,
             "permission": None if permission is None else permission.value,
-            "reason": "out_of_scope" if object_type else "permission",
+            "reason": reason,
         },
     )
     db.session.commit()
+
+
+def _denied_recently(actor_id: int, endpoint: str, object_type: str, object_id: str) -> bool:
+    """Whether this actor's denial of this endpoint and object was audited within the window."""
+    column = audit_entry.c
+    recent = db.session.scalars(
+        sa.select(column.details).where(
+            column.actor_id == actor_id,  # indexed; the other conditions narrow its few rows
+            column.action == AuditEvent.ACCESS_REQUEST_DENY.value,
+            column.ts > clock.now() - DENIAL_REPEAT_WINDOW,
+            column.object_type == escape_text(object_type),
+            column.object_id == escape_text(object_id),
+        )
+    )
+    # For an endpoint the object is the endpoint; for an object, view and change differ.
+    return any(parse_details(details).get("endpoint") == endpoint for details in recent)
 
 
 def _safe_next() -> str | None:

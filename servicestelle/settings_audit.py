@@ -2,16 +2,20 @@
 
 The settings come from the environment and files, so there is no "save" button to hook; each
 start compares a fingerprint of every setting with the one stored at the previous start. The
-fingerprints are SHA-256 digests: the database learns that the secret key or the database
-password changed, not what they are.
+fingerprints are digests: the database learns that the secret key or the database password
+changed, not what they are.
+
+The database URL holds a password, which may be weak enough to guess; its fingerprint is an
+HMAC keyed with the secret key, so a copy of the database alone cannot be used to test
+guesses offline. (A new secret key therefore reports the database URL as changed, too.) The
+secret key itself is random and long: a plain SHA-256 of it gives nothing away.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-
-from sqlalchemy import make_url
+import hmac
 
 from audit import AuditEvent
 from servicestelle import audit_trail, services
@@ -27,14 +31,16 @@ MAX_NAMES_PER_ENTRY = 32
 
 
 def fingerprints(settings: Settings) -> dict[str, str]:
-    """Setting name → digest of its value (passwords in the database URL left out)."""
+    """Setting name → digest of its value (the database URL keyed, password included)."""
     result: dict[str, str] = {}
     for field in dataclasses.fields(settings):
         if field.name in NOT_AUDITED:
             continue
         value = getattr(settings, field.name)
         if field.name == "database_url":
-            value = make_url(value).render_as_string(hide_password=True)
+            value = hmac.new(
+                settings.secret_key, f"settings|database_url|{value}".encode(), hashlib.sha256
+            ).hexdigest()
         elif field.name == "secret_key":
             value = hashlib.sha256(value).hexdigest()
         material = f"{field.name}\0{value!r}".encode()

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+from servicestelle.api.models import ApiToken
+from servicestelle.api.operations import create_token
 from servicestelle.auth import totp
+from servicestelle.auth.models import User
+from servicestelle.extensions import db
 from tests.conftest import current_code, https_client, login, post_form
 from tests.support.html import csrf_token
 
@@ -152,3 +156,26 @@ def test_an_abandoned_device_move_cannot_be_finished_later(client, make_user, cl
     )
     assert response.status_code == 302 and response.headers["Location"].startswith("/bestaetigen")
     assert client.get("/konto/zweiter-faktor").headers["Location"].startswith("/bestaetigen")
+
+
+def test_someone_elses_token_cannot_be_revoked_from_the_account_page(app, client, make_user, clock):
+    owner = make_user()
+    with app.app_context():
+        issued = create_token(db.session.get(User, owner.id), "fremd")
+        their_id, plaintext = issued.token.id, issued.plaintext
+    login(client, make_user(), clock)
+    refused = post_form(
+        client, f"/konto/tokens/{their_id}/widerrufen", {}, form_url="/konto/tokens"
+    )
+    missing = post_form(
+        client, f"/konto/tokens/{their_id + 100}/widerrufen", {}, form_url="/konto/tokens"
+    )
+
+    # The same answer for both: whether the id exists stays hidden.
+    assert (refused.status_code, missing.status_code) == (404, 404)
+    with app.app_context():
+        assert db.session.get(ApiToken, their_id).revoked_at is None
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {plaintext}"}).status_code
+        == 200
+    )

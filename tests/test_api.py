@@ -129,8 +129,16 @@ def test_cannot_touch_other_users_tokens(client, issue):
     _, mine = issue()
     _, theirs = issue()
     their_id = client.get("/api/v1/tokens", headers=bearer(theirs)).get_json()[0]["id"]
-    assert client.delete(f"/api/v1/tokens/{their_id}", headers=bearer(mine)).status_code == 404
+    url = f"/api/v1/tokens/{their_id}"
+    renamed = client.patch(url, json={"name": "meins"}, headers=bearer(mine))
+    revoked = client.delete(url, headers=bearer(mine))
+    # The answer for an id that exists nowhere: the caller cannot tell the two apart.
+    missing = client.delete(f"/api/v1/tokens/{their_id + 100}", headers=bearer(mine))
+    for response in (renamed, revoked, missing):
+        assert response.status_code == 404
+        assert response.get_json()["error"]["code"] == "not_found"
     assert client.get("/api/v1/me", headers=bearer(theirs)).status_code == 200
+    assert client.get("/api/v1/tokens", headers=bearer(theirs)).get_json()[0]["name"] == "test"
 
 
 def test_tokens_are_stored_hashed(app, issue):

@@ -8,6 +8,7 @@ The flows run through the web forms where there is one. Entries are read back fr
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from servicestelle.api.models import ApiToken
 from servicestelle.api.operations import create_token
 from servicestelle.auth import totp
 from servicestelle.auth.models import LoginThrottle, User
+from servicestelle.auth.operations import disable_user
 from servicestelle.extensions import db
 from servicestelle.roles import Role
 from tests.conftest import SECRET, current_code, https_client, login, make_settings, post_form
@@ -404,7 +406,7 @@ def test_the_failure_that_locks_the_account_is_audited_with_the_lock(
         centre_id=centre if known else None,
         object_type="user" if known else None,
         object_id=user.id if known else None,
-        details={"step": "password", "flow": "login"},
+        details={"step": "password", "flow": "login", "scope": "account"},
     )
     assert lock.seq == failures[-1].seq + 1
     clock.advance(seconds=61)
@@ -413,6 +415,62 @@ def test_the_failure_that_locks_the_account_is_audited_with_the_lock(
     # A refused attempt is not checked, so it is neither a failure nor another lock.
     assert len(entries(app, after=mark, action="auth:login:failure")) == lock_after
     assert len(entries(app, after=mark, action="auth:account:lock")) == 1
+
+
+def test_a_client_address_lock_does_not_claim_the_account_tried_last(app, client, make_user, clock):
+    """Failures on many names from one address lock the address; the account tried at the
+    moment of the lock failed once and is not locked, and the entry must not say it is."""
+    policy = app.extensions["servicestelle.settings"].client_throttle
+    user = make_user(Role.COUNSELLOR)
+    mark = head(app)
+    for number in range(policy.lock_after - 1):
+        clock.advance(seconds=policy.max_delay_seconds + 1)
+        assert password_step(client, f"niemand.{number}", WRONG_PASSWORD).status_code == 200
+    assert entries(app, after=mark, action="auth:account:lock") == []
+    clock.advance(seconds=policy.max_delay_seconds + 1)
+    last = password_step(client, user.username, WRONG_PASSWORD)
+
+    assert last.status_code == 200
+    assert described(one(app, "auth:account:lock", after=mark)) == expected(
+        request_id=request_id(last),
+        details={"step": "password", "flow": "login", "scope": "client"},
+    )
+    # What the entry says is what happened: the address waits, the account does not.
+    assert password_step(client, user.username, user.password).status_code == 429
+    elsewhere = https_client(app, remote_addr="192.0.2.7")
+    assert password_step(elsewhere, user.username, user.password).status_code == 302
+
+
+def test_a_failure_locking_account_and_address_records_both_locks(
+    app, client, make_user, centre, clock
+):
+    settings = app.extensions["servicestelle.settings"]
+    account_locks_at = settings.account_throttle.lock_after
+    client_locks_at = settings.client_throttle.lock_after
+    user = make_user(Role.COUNSELLOR)
+    mark = head(app)
+    for number in range(client_locks_at - account_locks_at):
+        clock.advance(seconds=61)  # past every growing delay of either key
+        assert password_step(client, f"niemand.{number}", WRONG_PASSWORD).status_code == 200
+    for _ in range(account_locks_at):
+        clock.advance(seconds=61)
+        last = password_step(client, user.username, WRONG_PASSWORD)
+        assert last.status_code == 200
+
+    locks = entries(app, after=mark, action="auth:account:lock")
+    assert [described(row) for row in locks] == [
+        expected(
+            request_id=request_id(last),
+            centre_id=centre,
+            object_type="user",
+            object_id=user.id,
+            details={"step": "password", "flow": "login", "scope": "account"},
+        ),
+        expected(
+            request_id=request_id(last),
+            details={"step": "password", "flow": "login", "scope": "client"},
+        ),
+    ]
 
 
 def test_logout_is_audited(app, client, make_user, centre, clock):
@@ -737,6 +795,8 @@ def test_a_refused_page_is_audited_as_denied(app, client, login_as, centre):
         actor_id=user.id,
         role="counsellor+supervisor",
         centre_id=centre,
+        object_type="endpoint",
+        object_id="admin.users",
         outcome="denied",
         details={
             "endpoint": "admin.users",
@@ -759,6 +819,8 @@ def test_a_refused_api_call_is_audited_as_denied(app, client, make_user, centre)
         actor_id=user.id,
         role="dpo",
         centre_id=centre,
+        object_type="endpoint",
+        object_id="api.list_users",
         outcome="denied",
         details={
             "endpoint": "api.list_users",
@@ -773,7 +835,8 @@ def test_another_centres_user_is_404_and_the_attempt_is_audited(
     app, client, login_as, make_user, centre
 ):
     admin = login_as(Role.ADMIN)
-    foreign = make_user(Role.COUNSELLOR, centre_id=other_centre(app))
+    foreign_centre = other_centre(app)
+    foreign = make_user(Role.COUNSELLOR, centre_id=foreign_centre)
     mark = head(app)
     seen = client.get(f"/verwaltung/benutzer/{foreign.id}")
     changed = post_form(
@@ -790,7 +853,9 @@ def test_another_centres_user_is_404_and_the_attempt_is_audited(
             request_id=request_id(seen),
             actor_id=admin.id,
             role="admin",
-            centre_id=centre,  # where the actor works, not where the object lives
+            # Where the object lives: its centre's DPO sees the probe, and the prober's
+            # centre does not learn from its own log that the id exists.
+            centre_id=foreign_centre,
             object_type="user",
             object_id=foreign.id,
             outcome="denied",
@@ -805,7 +870,7 @@ def test_another_centres_user_is_404_and_the_attempt_is_audited(
             request_id=request_id(changed),
             actor_id=admin.id,
             role="admin",
-            centre_id=centre,
+            centre_id=foreign_centre,
             object_type="user",
             object_id=foreign.id,
             outcome="denied",
@@ -822,6 +887,159 @@ def test_another_centres_user_is_404_and_the_attempt_is_audited(
     mark = head(app)
     assert client.get(f"/verwaltung/benutzer/{foreign.id + 100}").status_code == 404
     assert entries(app, after=mark) == []
+
+
+def test_repeated_denials_are_audited_once_a_minute_per_endpoint(
+    app, client, login_as, make_user, clock, caplog
+):
+    """A loop of refused requests must not fill the log: one entry per actor and endpoint
+    a minute; every repeat is still refused and counted in the application log."""
+    user = login_as(Role.COUNSELLOR)
+    mark = head(app)
+
+    def denials() -> list[tuple[str, str]]:
+        rows = entries(app, after=mark, action="access:request:deny")
+        return [(row.object_type, row.object_id) for row in rows]
+
+    with caplog.at_level(logging.INFO, logger="servicestelle.security"):
+        answers = [client.get("/verwaltung/benutzer").status_code for _ in range(5)]
+    assert answers == [403] * 5
+    assert denials() == [("endpoint", "admin.users")]
+    repeats = [r.getMessage() for r in caplog.records if "not audited" in r.getMessage()]
+    assert (
+        repeats
+        == [
+            f"access denied again, not audited: user_id={user.id} endpoint=admin.users "
+            "reason=permission"
+        ]
+        * 4
+    )
+    assert user.username not in caplog.text
+
+    # The window runs from the entry, not from the latest repeat.
+    clock.advance(seconds=59)
+    assert client.get("/verwaltung/benutzer").status_code == 403
+    assert denials() == [("endpoint", "admin.users")]
+    clock.advance(seconds=2)
+    assert client.get("/verwaltung/benutzer").status_code == 403
+    assert denials() == [("endpoint", "admin.users")] * 2
+
+    # Another endpoint is another entry, also when asked for through an API token.
+    assert client.get("/verwaltung/benutzer/neu").status_code == 403
+    token = issue_token(app, user.id)
+    for _ in range(3):
+        response = client.get("/api/v1/users", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 403
+    assert denials() == [
+        ("endpoint", "admin.users"),
+        ("endpoint", "admin.users"),
+        ("endpoint", "admin.create_user"),
+        ("endpoint", "api.list_users"),
+    ]
+    # Each actor has their own window.
+    other = https_client(app)
+    login(other, make_user(Role.COUNSELLOR), clock)
+    assert other.get("/verwaltung/benutzer").status_code == 403
+    assert len(denials()) == 5
+
+
+def test_probing_objects_out_of_scope_is_audited_once_a_minute_per_object(
+    app, client, login_as, make_user, clock
+):
+    """Repeats on one object are suppressed like permission denials; every further object
+    probed is an entry of its own, since each may concern another centre's DPO."""
+    login_as(Role.ADMIN)
+    foreign_centre = other_centre(app)
+    first, second = (make_user(Role.COUNSELLOR, centre_id=foreign_centre) for _ in range(2))
+    mark = head(app)
+    answers = [client.get(f"/verwaltung/benutzer/{first.id}").status_code for _ in range(3)]
+    answers.append(client.get(f"/verwaltung/benutzer/{second.id}").status_code)
+
+    assert answers == [404] * 4
+    denials = entries(app, after=mark, action="access:request:deny")
+    assert [(row.object_type, row.object_id, row.centre_id) for row in denials] == [
+        ("user", str(first.id), foreign_centre),
+        ("user", str(second.id), foreign_centre),
+    ]
+    clock.advance(seconds=61)
+    assert client.get(f"/verwaltung/benutzer/{first.id}").status_code == 404
+    assert len(entries(app, after=mark, action="access:request:deny")) == 3
+
+
+def test_touching_someone_elses_token_is_404_and_audited(app, client, make_user, clock):
+    """Through the account pages and the API alike; an id that exists nowhere stays a plain
+    404 without entry (nothing was tried on anybody)."""
+    user = make_user(Role.COUNSELLOR)
+    foreign_centre = other_centre(app)
+    owner = make_user(Role.COUNSELLOR, centre_id=foreign_centre)
+    issue_token(app, owner.id)
+    with app.app_context():
+        their_id = db.session.scalar(sa.select(ApiToken.id).where(ApiToken.user_id == owner.id))
+    headers = {"Authorization": f"Bearer {issue_token(app, user.id)}"}
+    login(client, user, clock)
+    mark = head(app)
+    revoked_in_ui = post_form(
+        client, f"/konto/tokens/{their_id}/widerrufen", {}, form_url="/konto/tokens"
+    )
+    renamed = client.patch(f"/api/v1/tokens/{their_id}", headers=headers, json={"name": "meins"})
+    revoked = client.delete(f"/api/v1/tokens/{their_id}", headers=headers)
+
+    assert (revoked_in_ui.status_code, renamed.status_code, revoked.status_code) == (404,) * 3
+    denials = entries(app, after=mark, action="access:request:deny")
+    assert [described(row) for row in denials] == [
+        expected(
+            request_id=request_id(response),
+            actor_id=user.id,
+            role="counsellor",
+            centre_id=foreign_centre,  # the owner's centre: theirs is the token that was tried
+            object_type="api_token",
+            object_id=their_id,
+            outcome="denied",
+            details={
+                "endpoint": endpoint,
+                "method": method,
+                "permission": None,
+                "reason": "out_of_scope",
+            },
+        )
+        for response, endpoint, method in (
+            (revoked_in_ui, "account.revoke_token", "POST"),
+            (renamed, "api.rename_token", "PATCH"),
+            (revoked, "api.revoke_token", "DELETE"),
+        )
+    ]
+    assert entries(app, after=mark, action="api:token:revoke") == []
+    assert entries(app, after=mark, action="api:token:rename") == []
+    with app.app_context():
+        theirs = db.session.get(ApiToken, their_id)
+        assert (theirs.revoked_at, theirs.name) == (None, "test")
+
+    mark = head(app)
+    missing = their_id + 100
+    answers = [
+        post_form(
+            client, f"/konto/tokens/{missing}/widerrufen", {}, form_url="/konto/tokens"
+        ).status_code,
+        client.patch(f"/api/v1/tokens/{missing}", headers=headers, json={"name": "x"}).status_code,
+        client.delete(f"/api/v1/tokens/{missing}", headers=headers).status_code,
+    ]
+    assert answers == [404] * 3
+    assert entries(app, after=mark) == []
+
+
+def test_operator_actions_are_filed_under_the_objects_centre(app, make_user, clock):
+    """Without an actor (the command line) there is no actor's centre to fall back on; an
+    entry without centre would be shown to every centre's DPO."""
+    foreign_centre = other_centre(app)
+    user = make_user(Role.COUNSELLOR, centre_id=foreign_centre)
+    mark = head(app)
+    issue_token(app, user.id)  # outside a request, as `servicestelle tokens create` does
+    with app.app_context():
+        disable_user(None, db.session.get(User, user.id))
+
+    for action in ("api:token:create", "user:account:disable"):
+        row = one(app, action, after=mark)
+        assert (row.role, row.actor_id, row.centre_id) == ("operator", None, foreign_centre)
 
 
 def test_anonymous_requests_to_protected_pages_write_nothing(app, client, make_user):
@@ -953,6 +1171,45 @@ def test_settings_changes_are_audited_by_name_never_by_value(app, backend, tmp_p
     with app.app_context():
         facts = db.session.execute(sa.text("SELECT key, value FROM instance_facts")).all()
     assert not [fact for fact in facts for s in secrets_ if s in fact.value]
+
+
+def test_a_changed_database_password_is_audited_and_never_written(app, monkeypatch):
+    """The password is part of the database URL's fingerprint (keyed, so the stored digest
+    cannot be used to test guesses offline) and appears nowhere."""
+    base = app.extensions["servicestelle.settings"]
+    old_url = "postgresql+psycopg://servicestelle:Kanarienvogel-alt@db.example:5432/servicestelle"
+    new_url = old_url.replace("Kanarienvogel-alt", "Kanarienvogel-neu")
+    with app.app_context():
+        monkeypatch.setitem(
+            app.extensions, "servicestelle.settings", base.with_changes(database_url=old_url)
+        )
+        settings_audit.record_changes()
+        monkeypatch.setitem(
+            app.extensions, "servicestelle.settings", base.with_changes(database_url=new_url)
+        )
+        changed = settings_audit.record_changes()
+        facts = db.session.execute(sa.text("SELECT key, value FROM instance_facts")).all()
+
+    assert changed == ["database_url"]
+    assert json.loads(entries(app, action="system:settings:change")[-1].details) == {
+        "changed": ["database_url"],
+        "first_start": False,
+    }
+    assert_nowhere_in_log(app, "Kanarienvogel")
+    assert not [fact for fact in facts if "Kanarienvogel" in fact.key + fact.value]
+
+
+def test_the_database_url_fingerprint_is_keyed_with_the_secret_key(app):
+    """Without the secret key, a stored fingerprint cannot be matched against guesses."""
+    url = "postgresql+psycopg://servicestelle:geheim@db.example/servicestelle"
+    settings = app.extensions["servicestelle.settings"].with_changes(database_url=url)
+    with app.app_context():
+        first = settings_audit.fingerprints(settings)
+        again = settings_audit.fingerprints(settings)
+        other_key = settings_audit.fingerprints(settings.with_changes(secret_key=SECRET[::-1]))
+
+    assert first == again
+    assert first["database_url"] != other_key["database_url"]
 
 
 # --- atomicity ----------------------------------------------------------------------------

@@ -324,25 +324,66 @@ def test_escape_text_reads_back_characters_beyond_the_basic_plane():
 def test_control_characters_never_reach_the_stored_text(engine):
     attacks = {
         "role": "counsellor\r\n2026-03-02 admin login ok",
-        "object_type": "case\x1b[2J",
-        "object_id": "12\u202e\u2028\\",
+        "object_type": "case\x1b[2J\u202e\u2028\\",
         "request_id": "req\x00\x85\ufeff",
     }
     with engine.begin() as connection:
-        entry = logout(connection, **attacks)
+        entry = logout(connection, object_id="case-12", **attacks)
         row = connection.execute(
-            sa.text("SELECT role, object_type, object_id, request_id FROM audit_entry")
+            sa.text("SELECT role, object_type, request_id, object_id FROM audit_entry")
         ).one()
-    assert dict(row._mapping) == {field: audit.escape_text(raw) for field, raw in attacks.items()}
+    assert dict(row._mapping) == {
+        **{field: audit.escape_text(raw) for field, raw in attacks.items()},
+        "object_id": "case-12",
+    }
     assert row.role == "counsellor\\x0d\\x0a2026-03-02 admin login ok"
-    assert row.object_id == "12\\u202e\\u2028\\\\"
+    assert row.object_type == "case\\x1b[2J\\u202e\\u2028\\\\"
     for text in row:
         assert not any(unicodedata.category(char) in CONTROL_CATEGORIES for char in text)
-    assert (entry.role, entry.object_type, entry.object_id, entry.request_id) == tuple(row)
+    assert (entry.role, entry.object_type, entry.request_id, entry.object_id) == tuple(row)
 
 
 @pytest.mark.parametrize(
-    ("field", "limit"), [("role", 64), ("object_type", 32), ("object_id", 128), ("request_id", 64)]
+    "object_id",
+    [
+        pytest.param("12\n", id="newline"),
+        pytest.param("12\u202e", id="bidi override"),
+        pytest.param("12\u2028", id="line separator"),
+        pytest.param("12\x00", id="nul"),
+        pytest.param("\x1b[2J", id="terminal escape"),
+        pytest.param("12\\", id="backslash"),
+        pytest.param("Max Mustermann", id="a name"),
+        pytest.param("Zoë", id="non-ascii"),
+        pytest.param("a@b.de", id="e-mail address"),
+        pytest.param("12/13", id="slash"),
+        pytest.param("12;", id="semicolon"),
+        pytest.param("", id="empty"),
+        pytest.param("x" * 129, id="too long"),
+    ],
+)
+def test_an_object_id_that_is_not_a_pseudonymous_id_is_refused_not_escaped(object_id):
+    """Object ids are ids (numbers, generated codes): anything else is refused before the
+    database is touched, and the message does not repeat it."""
+    with pytest.raises(AuditError, match="pseudonymous ids") as raised:
+        logout(NoDatabase(), object_id=object_id)
+    assert not object_id or object_id not in str(raised.value)
+    with pytest.raises(AuditError, match="pseudonymous ids"):
+        read(NoDatabase(), object_type="case", object_id=object_id)
+
+
+def test_pseudonymous_object_ids_are_stored_as_given(engine):
+    accepted = [12, 0, -3, "12", "A-12.3:x+y_z", "x" * 128, "1"]
+    with engine.begin() as connection:
+        written = [logout(connection, object_type="case", object_id=oid) for oid in accepted]
+        stored = list(iter_entries(connection))
+    assert [entry.object_id for entry in stored] == [str(oid) for oid in accepted]
+    assert stored == written
+    with engine.begin() as connection:
+        assert logout(connection).object_id is None
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"), [("role", 64), ("object_type", 32), ("request_id", 64)]
 )
 def test_text_longer_than_its_column_after_escaping_is_refused(field, limit):
     with pytest.raises(AuditError, match=f"{field} is longer than {limit}"):
@@ -492,9 +533,14 @@ def test_a_failed_operation_takes_its_entry_with_it(engine):
         assert logout(connection).seq == 1
 
 
-def test_record_refuses_when_the_append_lock_row_is_missing(engine):
-    with engine.begin() as connection:
-        connection.execute(sa.delete(audit.audit_append_lock))
+def test_record_refuses_when_the_append_lock_row_is_missing(backend, engine):
+    # The application's role may not delete the row (PostgreSQL); the owner can.
+    owner = sa.create_engine(backend.owner_url)
+    try:
+        with owner.begin() as connection:
+            connection.execute(sa.delete(audit.audit_append_lock))
+    finally:
+        owner.dispose()
     with pytest.raises(AuditError, match="audit_append_lock"), engine.begin() as connection:
         logout(connection)
     assert count_entries(engine) == 0
@@ -746,6 +792,18 @@ def test_to_json_and_from_json_round_trip(key):
         pytest.param({"head_hash": None}, "head_hash", id="null head hash"),
         pytest.param({"signed_at": "2026-03-02T09:00:00.000000"}, "no time zone", id="naive time"),
         pytest.param({"signed_at": "yesterday"}, "not a readable", id="unreadable time"),
+        pytest.param(
+            {"signed_at": "1999-12-31T23:59:59.999999Z"}, "outside 2000-01-01", id="before 2000"
+        ),
+        pytest.param({"signed_at": "2200-01-01T00:00:00Z"}, "outside 2000-01-01", id="2200"),
+        pytest.param({"signed_at": "2000-01-01T00:30:00+01:00"}, "outside", id="1999 in UTC"),
+        pytest.param({"signed_at": "9999-12-31T23:00:00Z"}, "outside", id="year 9999"),
+        pytest.param(
+            {"signed_at": "9999-12-31T23:00:00-05:00"}, "not a readable", id="overflow in UTC"
+        ),
+        pytest.param(
+            {"signed_at": "0001-01-01T00:00:00+01:00"}, "not a readable", id="underflow in UTC"
+        ),
         pytest.param({"signature": "not base64!"}, "not a readable", id="bad base64"),
         pytest.param({"signature": "abc"}, "not a readable", id="bad base64 padding"),
     ],
@@ -755,6 +813,21 @@ def test_from_json_refuses_a_damaged_file(key, changes, message):
     data.update(changes)
     with pytest.raises(CheckpointError, match=message):
         audit.from_json(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    ("signed_at", "utc"),
+    [
+        ("2000-01-01T00:00:00Z", datetime(2000, 1, 1, tzinfo=UTC)),
+        ("2199-12-31T23:59:59.999999Z", datetime(2199, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)),
+        ("2200-01-01T00:30:00+01:00", datetime(2199, 12, 31, 23, 30, tzinfo=UTC)),
+        ("1999-12-31T23:30:00-01:00", datetime(2000, 1, 1, 0, 30, tzinfo=UTC)),
+    ],
+)
+def test_from_json_accepts_times_from_2000_to_2199_in_utc(key, signed_at, utc):
+    data = json.loads(audit.to_json(make_checkpoint(key), key.public_key()))
+    data["signed_at"] = signed_at
+    assert audit.from_json(json.dumps(data)).signed_at == utc
 
 
 @pytest.mark.parametrize(
@@ -790,7 +863,8 @@ def fill(engine: sa.Engine, key: Ed25519PrivateKey) -> None:
         audit.create_checkpoint(connection, key, NOW)
 
 
-def assert_refused(engine: sa.Engine, statement: str, message: str) -> None:
+def assert_refused(engine: sa.Engine, statement: str, message: str | None = None) -> None:
+    """The statement fails (with ``message`` if given; None: whatever the reason)."""
     with pytest.raises(sa.exc.DBAPIError, match=message), engine.begin() as connection:
         connection.execute(sa.text(statement))
 
@@ -816,27 +890,53 @@ def test_sqlite_aborts_updates_and_deletes_of_audit_rows(engine, key):
 
 @only_sqlite
 @pytest.mark.parametrize(
-    "statement",
+    ("statement", "message"),
     [
-        "INSERT OR REPLACE INTO audit_entry SELECT seq, ts, actor_id, role, centre_id, action,"
-        " object_type, object_id, purpose, 'failure', request_id, details, prev_hash,"
-        " entry_hash FROM audit_entry WHERE seq = 2",
-        "REPLACE INTO audit_checkpoint SELECT id, seq + 1, head_hash, signed_at, key_id,"
-        " signature FROM audit_checkpoint",
+        pytest.param(
+            "INSERT OR REPLACE INTO audit_entry SELECT seq, ts, actor_id, role, centre_id,"
+            " action, object_type, object_id, purpose, 'failure', request_id, details,"
+            " prev_hash, entry_hash FROM audit_entry WHERE seq = 2",
+            None,
+            id="entry replaced in place",
+        ),
+        pytest.param(
+            "REPLACE INTO audit_checkpoint SELECT id, seq + 1, head_hash, signed_at, key_id,"
+            " signature FROM audit_checkpoint",
+            None,
+            id="checkpoint replaced in place",
+        ),
+        pytest.param(
+            # Names the same entry, so only the no-replace trigger can refuse it.
+            "REPLACE INTO audit_checkpoint SELECT id, seq, head_hash, signed_at, key_id,"
+            " 'AA==' FROM audit_checkpoint",
+            "append-only",
+            id="checkpoint replaced naming the same entry",
+        ),
     ],
 )
-def test_sqlite_refuses_insert_or_replace_of_audit_rows(engine, key, statement):
-    """BUG (migrations/versions/..._0003_audit_log.py, SQLite triggers): ``INSERT OR REPLACE``
-    (or ``REPLACE INTO``) deletes the conflicting row and inserts a changed one, and SQLite
-    runs no DELETE trigger for a REPLACE unless ``PRAGMA recursive_triggers`` is on. So an
-    audit row can be rewritten in place with the triggers still installed. (The chain still
-    reports the edit; the tripwire does not fire.) Fix: a BEFORE INSERT trigger per table that
-    aborts when a row with the same key already exists, e.g. for audit_entry
-    ``WHEN EXISTS (SELECT 1 FROM audit_entry WHERE seq = NEW.seq OR prev_hash = NEW.prev_hash
-    OR entry_hash = NEW.entry_hash)``, and ``WHERE id = NEW.id`` for audit_checkpoint.
-    """
+def test_sqlite_refuses_insert_or_replace_of_audit_rows(engine, key, statement, message):
+    """``INSERT OR REPLACE`` deletes the conflicting row without running DELETE triggers; the
+    insert guards refuse it (whichever trigger fires first: the row does not continue the
+    chain, names no entry, or would replace one)."""
     fill(engine, key)
     before = snapshot(engine)
+    assert_refused(engine, statement, message)
+    assert snapshot(engine) == before
+
+
+@only_sqlite
+def test_sqlite_refuses_a_replace_that_continues_the_chain_but_clashes_with_a_hash(engine, key):
+    """A replacing row at the next position with the head as predecessor passes the
+    continues-chain trigger; reusing entry 1's hash would delete entry 1, and the no-replace
+    trigger refuses that."""
+    fill(engine, key)
+    before = snapshot(engine)
+    statement = (
+        "INSERT OR REPLACE INTO audit_entry SELECT 4, ts, actor_id, role, centre_id, action,"
+        " object_type, object_id, purpose, outcome, request_id, details,"
+        " (SELECT entry_hash FROM audit_entry WHERE seq = 3), entry_hash"
+        " FROM audit_entry WHERE seq = 1"
+    )
     assert_refused(engine, statement, "append-only")
     assert snapshot(engine) == before
 
@@ -897,12 +997,33 @@ def test_postgresql_app_role_does_not_own_the_audit_tables(engine):
             for table in PG_TABLES
             for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "TRIGGER")
         }
+        # Checkpoints: INSERT of the signed fields only, never of the id (which would let the
+        # role pin an unsigned row as "the newest").
+        column_insert = {
+            column: connection.execute(
+                sa.text(
+                    "SELECT has_column_privilege(current_user, 'audit_checkpoint', :c, 'INSERT')"
+                ),
+                {"c": column},
+            ).scalar()
+            for column in ("id", "seq", "head_hash", "signed_at", "key_id", "signature")
+        }
     assert owners == {
         "audit_entry": "servicestelle_owner",
         "audit_checkpoint": "servicestelle_owner",
     }
     assert {pair for pair, granted in privileges.items() if granted} == {
-        (table, privilege) for table in PG_TABLES for privilege in ("SELECT", "INSERT")
+        ("audit_entry", "SELECT"),
+        ("audit_entry", "INSERT"),
+        ("audit_checkpoint", "SELECT"),
+    }
+    assert column_insert == {
+        "id": False,
+        "seq": True,
+        "head_hash": True,
+        "signed_at": True,
+        "key_id": True,
+        "signature": True,
     }
 
 
@@ -922,3 +1043,247 @@ def test_postgresql_triggers_refuse_changes_even_by_the_owner(backend, engine, k
     finally:
         owner.dispose()
     assert snapshot(engine) == before
+
+
+# --- inserts must continue the chain; CHECKs refuse what no reader can use -----------------
+
+
+def continuing(executor: Any, **fields: Any) -> Entry:
+    """The next entry as record() builds it (seq, prev_hash, hash), with ``fields`` changed;
+    the hash is computed over the changed fields unless ``entry_hash`` is given."""
+    seq, prev_hash = audit.head(executor)
+    values: dict[str, Any] = {
+        "seq": seq + 1,
+        "ts": NOW,
+        "actor_id": None,
+        "role": None,
+        "centre_id": None,
+        "action": AuditEvent.AUTH_LOGOUT.value,
+        "object_type": None,
+        "object_id": None,
+        "purpose": None,
+        "outcome": Outcome.SUCCESS.value,
+        "request_id": None,
+        "details": "{}",
+        "prev_hash": prev_hash,
+        "entry_hash": "",
+    }
+    values.update(fields)
+    entry = Entry(**values)
+    return entry if entry.entry_hash else replace(entry, entry_hash=entry.computed_hash())
+
+
+def insert_entry(engine: sa.Engine, entry: Entry) -> None:
+    """INSERT the row directly, as the application's role (no record(), no append lock)."""
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(audit.audit_entry).values(
+                {column.name: getattr(entry, column.name) for column in audit.audit_entry.columns}
+            )
+        )
+
+
+def insert_checkpoint(engine: sa.Engine, seq: int, head_hash: str, **fields: Any) -> None:
+    values = {"signed_at": NOW, "key_id": "k" * 32, "signature": "AA==", **fields}
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(audit.audit_checkpoint).values(seq=seq, head_hash=head_hash, **values)
+        )
+
+
+def test_the_first_entry_must_start_the_chain(engine, key):
+    with engine.connect() as connection:
+        first = continuing(connection)
+        wrong = [
+            continuing(connection, seq=2),
+            continuing(connection, seq=0),
+            continuing(connection, prev_hash="f" * 64),
+        ]
+    assert (first.seq, first.prev_hash) == (1, GENESIS_HASH)
+    for entry in wrong:
+        with pytest.raises(sa.exc.IntegrityError, match="must continue the chain"):
+            insert_entry(engine, entry)
+    assert count_entries(engine) == 0
+    insert_entry(engine, first)  # what record() would have written
+    with engine.connect() as connection:
+        assert list(iter_entries(connection)) == [first]
+        assert audit.verify(connection, key.public_key()).intact
+
+
+def test_the_application_role_can_only_insert_an_entry_that_continues_the_chain(engine, key):
+    with engine.begin() as connection:
+        written = [logout(connection, actor_id=number) for number in range(3)]
+    before = snapshot(engine)
+    with engine.connect() as connection:
+        right = continuing(connection, actor_id=9)
+    assert (right.seq, right.prev_hash) == (4, written[-1].entry_hash)
+    wrong = {
+        "a gap": replace(right, seq=5),
+        "far above the head": replace(right, seq=10**12),
+        "at an existing seq": replace(right, seq=3),
+        "below the first": replace(right, seq=0),
+        "at a negative seq": replace(right, seq=-1),
+        "linked to the genesis hash": replace(right, prev_hash=GENESIS_HASH),
+        "linked to an earlier entry": replace(right, prev_hash=written[0].entry_hash),
+        "linked to nothing": replace(right, prev_hash="f" * 64),
+    }
+    for why, entry in wrong.items():
+        with pytest.raises(sa.exc.IntegrityError, match=r"continue the chain|append-only"):
+            insert_entry(engine, replace(entry, entry_hash=entry.computed_hash()))
+        assert snapshot(engine) == before, why
+    assert snapshot(engine) == before
+    insert_entry(engine, right)
+    with engine.connect() as connection:
+        verdict = audit.verify(connection, key.public_key())
+    assert (verdict.intact, verdict.head_seq, verdict.head_hash) == (True, 4, right.entry_hash)
+
+
+def test_a_checkpoint_must_name_an_entry_of_the_log(engine, key):
+    for seq, head_hash in ((0, "ab" * 32), (1, GENESIS_HASH)):
+        with pytest.raises(sa.exc.IntegrityError, match="must name an entry"):
+            insert_checkpoint(engine, seq, head_hash)
+    insert_checkpoint(engine, 0, GENESIS_HASH)  # the empty log
+    with engine.begin() as connection:
+        written = [logout(connection, actor_id=number) for number in range(3)]
+    before = snapshot(engine)
+    for seq, head_hash in (
+        (3, written[1].entry_hash),  # an entry's hash at another seq
+        (4, written[2].entry_hash),  # beyond the head
+        (0, written[0].entry_hash),  # the empty log with another hash
+        (2, "ab" * 32),  # a hash no entry has
+        (-1, GENESIS_HASH),
+    ):
+        with pytest.raises(sa.exc.IntegrityError, match="must name an entry"):
+            insert_checkpoint(engine, seq, head_hash)
+    assert snapshot(engine) == before
+    # Naming a real entry is all the database can check; the signature is verify's business.
+    insert_checkpoint(engine, 2, written[1].entry_hash)
+    with engine.connect() as connection:
+        verdict = audit.verify(connection, key.public_key())
+    assert (verdict.problem, verdict.seq) == (audit.Problem.FORGED_CHECKPOINT, 0)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        pytest.param(datetime(1999, 12, 31, 12, tzinfo=UTC), id="1999"),
+        pytest.param(datetime(1970, 1, 1, tzinfo=UTC), id="epoch"),
+        pytest.param(datetime(1, 1, 1, tzinfo=UTC), id="year 1"),
+        pytest.param(datetime(2200, 1, 1, tzinfo=UTC), id="2200"),
+        pytest.param(datetime(9999, 12, 31, tzinfo=UTC), id="year 9999"),
+    ],
+)
+def test_times_outside_2000_to_2199_are_refused_by_the_database(engine, key, moment):
+    with engine.begin() as connection:
+        logout(connection)
+    before = snapshot(engine)
+    with engine.connect() as connection:
+        entry = continuing(connection, ts=moment)
+    with pytest.raises(sa.exc.IntegrityError, match="ck_audit_entry_ts_in_range"):
+        insert_entry(engine, entry)
+    # record() writes whatever time it is given; the database refuses it.
+    with (
+        pytest.raises(sa.exc.IntegrityError, match="ck_audit_entry_ts_in_range"),
+        engine.begin() as connection,
+    ):
+        logout(connection, moment)
+    with (
+        pytest.raises(sa.exc.IntegrityError, match="ck_audit_checkpoint_signed_at_in_range"),
+        engine.begin() as connection,
+    ):
+        audit.create_checkpoint(connection, key, moment)
+    assert snapshot(engine) == before
+
+
+def test_times_from_2000_to_2199_are_accepted(engine, key):
+    early, late = datetime(2000, 1, 1, 12, tzinfo=UTC), datetime(2199, 12, 31, 12, tzinfo=UTC)
+    with engine.begin() as connection:
+        logout(connection, early)
+        audit.create_checkpoint(connection, key, late)
+    with engine.connect() as connection:
+        entry = continuing(connection, ts=late)
+    insert_entry(engine, entry)
+    with engine.connect() as connection:
+        assert [stored.ts for stored in iter_entries(connection)] == [early, late]
+        assert audit.latest_checkpoint(connection).signed_at == late
+        assert audit.verify(connection, key.public_key()).intact
+
+
+@pytest.mark.parametrize("entry_hash", ["", "a" * 63, "a" * 65])
+def test_an_entry_hash_that_is_not_64_characters_long_is_refused(engine, entry_hash):
+    with engine.connect() as connection:
+        entry = replace(continuing(connection), entry_hash=entry_hash)
+    # The CHECK, or on PostgreSQL for 65 characters the column's own length.
+    with pytest.raises(sa.exc.DBAPIError, match=r"ck_audit_entry_hashes_are_sha256|too long"):
+        insert_entry(engine, entry)
+    assert count_entries(engine) == 0
+
+
+def test_the_application_role_may_only_update_the_append_lock(backend, engine):
+    if backend.name == "sqlite":
+        pytest.skip("SQLite has no privileges: whoever can write the file can delete the row")
+    for statement in (
+        "DELETE FROM audit_append_lock",
+        "TRUNCATE audit_append_lock",
+        "INSERT INTO audit_append_lock (id, appends) VALUES (2, 0)",
+    ):
+        assert_refused(engine, statement, "permission denied")
+    with engine.begin() as connection:  # the UPDATE every append makes is allowed
+        logout(connection)
+    assert appends_counted(engine) == 1
+
+
+@only_postgresql
+def test_postgresql_app_role_cannot_move_the_append_lock_row(engine):
+    """Moving the row (another id) would stop every append just as deleting it would: the
+    application's role may update the counter only (pg_roles.py grants UPDATE (appends))."""
+    assert_refused(engine, "UPDATE audit_append_lock SET id = 2", "permission denied")
+    with engine.begin() as connection:
+        assert logout(connection).seq == 1
+
+
+@only_postgresql
+def test_postgresql_insert_guards_are_not_misled_by_a_temporary_table(engine):
+    """BUG (migrations/…_0003_audit_log.py, POSTGRESQL_INSERT_GUARDS): the trigger functions
+    read ``audit_entry`` unqualified, and pg_temp comes first in every search_path unless it
+    is named. The application's role may create temporary tables (PUBLIC has TEMPORARY on the
+    database), so it creates ``pg_temp.audit_entry`` with the head it likes and inserts into
+    ``public.audit_entry`` a row far above the real head, or a checkpoint naming no entry;
+    both triggers read the temporary table and let the row through. Fix: give both
+    functions a fixed search path, ``CREATE FUNCTION audit_entry_continues_chain() RETURNS
+    trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$ … $$`` (the same for
+    audit_checkpoint_names_an_entry; or schema-qualify the table in their bodies); and
+    ``REVOKE TEMPORARY ON DATABASE … FROM PUBLIC`` in pg_roles.py as a second line.
+    """
+    with engine.begin() as connection:
+        logout(connection)
+        far = continuing(connection, seq=10**12, prev_hash="a" * 64)
+    columns = [column.name for column in audit.audit_entry.columns]
+    into_entry = sa.text(
+        f"INSERT INTO public.audit_entry ({', '.join(columns)}) "  # noqa: S608 - constant names
+        f"VALUES ({', '.join(':' + name for name in columns)})"
+    )
+    into_checkpoint = sa.text(
+        "INSERT INTO public.audit_checkpoint (seq, head_hash, signed_at, key_id, signature) "
+        "VALUES (:seq, :head_hash, now(), 'k', 'AA==')"
+    )
+
+    def behind_a_temporary_table(statement: Any, parameters: dict[str, Any]) -> None:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "CREATE TEMPORARY TABLE audit_entry (seq bigint, entry_hash text) "
+                    "ON COMMIT DROP"
+                )
+            )
+            connection.execute(
+                sa.text("INSERT INTO pg_temp.audit_entry VALUES (:seq, :head_hash)"),
+                {"seq": far.seq - 1, "head_hash": far.prev_hash},
+            )
+            connection.execute(statement, parameters)
+
+    with pytest.raises(sa.exc.IntegrityError, match="continue the chain"):
+        behind_a_temporary_table(into_entry, {name: getattr(far, name) for name in columns})
+    with pytest.raises(sa.exc.IntegrityError, match="must name an entry"):
+        behind_a_temporary_table(into_checkpoint, {"seq": far.seq - 1, "head_hash": far.prev_hash})
+    assert count_entries(engine) == 1

@@ -1,8 +1,9 @@
 """Tampering by someone with database access must be found by ``audit.verify``.
 
-Each attack is made as such an attacker: the append-only triggers are removed first
-(SQLite: ``DROP TRIGGER``; PostgreSQL: the table owner drops or disables them), then rows are
-changed directly. Verification runs as the application does (PostgreSQL: the app role).
+Each attack is made as such an attacker: every trigger on the audit tables (append-only
+and insert guards) and every CHECK constraint is removed first (SQLite: ``DROP TRIGGER`` and
+``PRAGMA ignore_check_constraints``; PostgreSQL: the table owner drops or disables the
+triggers and drops the constraints), then rows are changed directly. Verification runs as the application does (PostgreSQL: the app role).
 
 Tests marked ``BUG`` in their docstring fail on purpose: they show a defect in ``audit/``.
 """
@@ -26,13 +27,6 @@ from audit.store import entry_from_row, iter_entries
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 ENTRIES = 8
-
-SQLITE_TRIGGERS = (
-    "audit_entry_no_update",
-    "audit_entry_no_delete",
-    "audit_checkpoint_no_update",
-    "audit_checkpoint_no_delete",
-)
 
 
 @pytest.fixture
@@ -99,26 +93,69 @@ def check(engine: sa.Engine, key: Ed25519PrivateKey, *files: str) -> audit.Verif
 
 @contextmanager
 def attacker(backend) -> Iterator[sa.Connection]:
-    """A connection of someone who owns the database and has removed the triggers."""
+    """A connection of someone who owns the database and has removed every guard: all
+    triggers on the audit tables (append-only and insert guards) and the CHECK constraints."""
     engine = sa.create_engine(backend.owner_url)
     try:
         with engine.begin() as connection:
             if backend.name == "sqlite":
-                for trigger in SQLITE_TRIGGERS:
-                    connection.execute(sa.text(f"DROP TRIGGER IF EXISTS {trigger}"))
+                triggers = connection.execute(
+                    sa.text(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                        "AND tbl_name IN ('audit_entry', 'audit_checkpoint')"
+                    )
+                ).scalars()
+                for trigger in list(triggers):
+                    connection.execute(sa.text(f"DROP TRIGGER {trigger}"))
                 # SQLite cannot drop a CHECK constraint, but a connection may ignore them.
                 connection.execute(sa.text("PRAGMA ignore_check_constraints = ON"))
             else:
-                connection.execute(
-                    sa.text("ALTER TABLE audit_entry DROP CONSTRAINT ck_audit_entry_seq_positive")
-                )
-                # Both ways an owner has: drop the triggers of one table, disable the other's.
-                for trigger in ("audit_entry_no_update_delete", "audit_entry_no_truncate"):
-                    connection.execute(sa.text(f"DROP TRIGGER IF EXISTS {trigger} ON audit_entry"))
-                connection.execute(sa.text("ALTER TABLE audit_checkpoint DISABLE TRIGGER ALL"))
+                # Both ways an owner has: drop one table's triggers, disable the other's.
+                triggers = connection.execute(
+                    sa.text(
+                        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal "
+                        "AND tgrelid = 'audit_entry'::regclass"
+                    )
+                ).scalars()
+                for trigger in list(triggers):
+                    connection.execute(sa.text(f"DROP TRIGGER {trigger} ON audit_entry"))
+                connection.execute(sa.text("ALTER TABLE audit_checkpoint DISABLE TRIGGER USER"))
+                checks = connection.execute(
+                    sa.text(
+                        "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+                        "WHERE contype = 'c' AND conrelid IN "
+                        "('audit_entry'::regclass, 'audit_checkpoint'::regclass)"
+                    )
+                ).all()
+                for table, check in checks:
+                    connection.execute(sa.text(f"ALTER TABLE {table} DROP CONSTRAINT {check}"))
             yield connection
     finally:
         engine.dispose()
+
+
+def test_the_attacker_has_removed_every_guard(backend, engine, chain):
+    with attacker(backend) as connection:
+        if backend.name == "sqlite":
+            left = connection.execute(
+                sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            ).all()
+        else:
+            left = connection.execute(
+                sa.text(
+                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' "
+                    "AND tgrelid IN ('audit_entry'::regclass, 'audit_checkpoint'::regclass) "
+                    "UNION ALL SELECT conname FROM pg_constraint WHERE contype = 'c' "
+                    "AND conrelid IN ('audit_entry'::regclass, 'audit_checkpoint'::regclass)"
+                )
+            ).all()
+        assert left == []
+        connection.execute(
+            sa.update(audit.audit_entry).where(audit.audit_entry.c.seq == 1).values(seq=-5)
+        )
+        connection.execute(sa.delete(audit.audit_checkpoint))
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.min(audit.audit_entry.c.seq))).scalar() == -5
 
 
 def set_seq(connection: sa.Connection, old: int, new: int) -> None:
@@ -368,8 +405,9 @@ def test_an_entry_inserted_before_the_first_is_refused_and_else_reported(
     backend, engine, key, chain
 ):
     """An invented entry below seq 1 (here an old case read by someone) would be shown by
-    every report. The application's role may INSERT, so the CHECK constraint refuses it; an
-    attacker who bypasses the constraint is caught by verify, which reads every row.
+    every report. The application's role may INSERT, so the continues-chain trigger (and the
+    CHECK behind it) refuses it; an attacker who removes both is caught by verify, which
+    reads every row.
     """
     invented = Entry(
         seq=0,
@@ -388,14 +426,18 @@ def test_an_entry_inserted_before_the_first_is_refused_and_else_reported(
         entry_hash="",
     )
     row = {c.name: getattr(rehashed(invented), c.name) for c in audit.audit_entry.columns}
-    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
-        connection.execute(sa.insert(audit.audit_entry).values(row))  # the application's role
+    # The application's role: refused (it does not continue the chain, and seq >= 1).
+    with (
+        pytest.raises(sa.exc.IntegrityError, match="continue the chain"),
+        engine.begin() as connection,
+    ):
+        connection.execute(sa.insert(audit.audit_entry).values(row))
     assert check(engine, key).intact
     with attacker(backend) as connection:
         connection.execute(sa.insert(audit.audit_entry).values(row))
     verdict = check(engine, key)
-    assert not verdict.intact, verdict.summary()
-    assert verdict.seq == 0
+    assert_broken(verdict, Problem.REORDERED, 0)
+    assert "before the first one ever written" in verdict.explanation
 
 
 # --- checkpoints -------------------------------------------------------------------------
@@ -435,23 +477,36 @@ def test_the_first_forged_checkpoint_is_reported(engine, key, chain):
     assert_broken(verdict, Problem.FORGED_CHECKPOINT, 2)
 
 
-def test_a_signed_checkpoint_of_the_empty_log_with_another_hash_is_rewritten(engine, key, chain):
+def test_a_signed_checkpoint_of_the_empty_log_with_another_hash_is_rewritten(
+    backend, engine, key, chain
+):
     kid = audit.key_id(key.public_key())
     head_hash = chain[0].entry_hash
     signature = key.sign(signed_message(0, head_hash, NOW, kid))
-    with engine.begin() as connection:
-        connection.execute(
-            sa.insert(audit.audit_checkpoint).values(
-                seq=0,
-                head_hash=head_hash,
-                signed_at=NOW,
-                key_id=kid,
-                signature=base64.b64encode(signature).decode(),
-            )
-        )
+    row = {
+        "seq": 0,
+        "head_hash": head_hash,
+        "signed_at": NOW,
+        "key_id": kid,
+        "signature": base64.b64encode(signature).decode(),
+    }
+    # The application's role cannot store it: it names no entry of the log.
+    with (
+        pytest.raises(sa.exc.IntegrityError, match="must name an entry"),
+        engine.begin() as connection,
+    ):
+        connection.execute(sa.insert(audit.audit_checkpoint).values(row))
+    assert check(engine, key).intact
+    with attacker(backend) as connection:
+        connection.execute(sa.insert(audit.audit_checkpoint).values(row))
     verdict = check(engine, key)
     assert_broken(verdict, Problem.REWRITTEN, 0)
     assert (verdict.entries, verdict.head_seq) == (0, 0)
+    # The same checkpoint kept off the server says the same.
+    exported_row = Checkpoint(0, head_hash, NOW, kid, signature)
+    with attacker(backend) as connection:
+        connection.execute(sa.delete(audit.audit_checkpoint))
+    assert_broken(check(engine, key, exported(exported_row, key)), Problem.REWRITTEN, 0)
 
 
 def test_two_signed_checkpoints_that_disagree_are_reported(engine, key, chain):
@@ -488,3 +543,130 @@ def test_a_stored_checkpoint_with_an_unreadable_signature_is_reported(engine, ke
             )
         )
     assert_broken(check(engine, key), Problem.FORGED_CHECKPOINT, 3)
+
+
+# --- unsigned checkpoint rows never hide the chain -----------------------------------------
+
+
+def insert_unsigned_checkpoint(engine: sa.Engine, entry: Entry, signature: str = "AA==") -> None:
+    """What the application's role can do: store a checkpoint row that names a real entry."""
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(audit.audit_checkpoint).values(
+                seq=entry.seq,
+                head_hash=entry.entry_hash,
+                signed_at=NOW + timedelta(days=365),
+                key_id="0" * 32,
+                signature=signature,
+            )
+        )
+
+
+def test_an_unsigned_stored_checkpoint_does_not_stop_the_chain_from_being_walked(
+    backend, engine, key, chain
+):
+    """Nobody can delete a stored row; if an unsigned one were reported first, every later
+    edit would hide behind it."""
+    checkpoint_now(engine, key)
+    insert_unsigned_checkpoint(engine, chain[2])
+    with attacker(backend) as connection:
+        connection.execute(
+            sa.update(audit.audit_entry).where(audit.audit_entry.c.seq == 5).values(actor_id=1)
+        )
+    verdict = check(engine, key)
+    assert_broken(verdict, Problem.EDITED, 5)
+    assert verdict.checkpoints == 2
+
+
+def test_an_unsigned_stored_checkpoint_on_an_intact_chain_is_reported_as_forged(engine, key, chain):
+    checkpoint_now(engine, key)
+    insert_unsigned_checkpoint(engine, chain[2])
+    insert_unsigned_checkpoint(engine, chain[5], signature="not base64")
+    verdict = check(engine, key)
+    assert_broken(verdict, Problem.FORGED_CHECKPOINT, 3)  # the lowest seq first
+    assert (verdict.entries, verdict.head_seq, verdict.checkpoints) == (ENTRIES, ENTRIES, 3)
+    assert "does not verify under the audit public key" in verdict.explanation
+
+
+def test_a_forged_checkpoint_is_left_out_of_the_chain_comparison(engine, key, chain):
+    """A forged checkpoint claiming another head (or more entries) is not a rewrite or a
+    truncation: it is reported as what it is, once the chain is found sound."""
+    intruder = Ed25519PrivateKey.generate()
+    kid = audit.key_id(key.public_key())
+    claims = [
+        Checkpoint(4, "cd" * 32, NOW, kid, intruder.sign(signed_message(4, "cd" * 32, NOW, kid))),
+        Checkpoint(99, "ef" * 32, NOW, kid, bytes(64)),
+    ]
+    verdict = check(engine, key, *(exported(claim, key) for claim in claims))
+    assert_broken(verdict, Problem.FORGED_CHECKPOINT, 4)
+    assert (verdict.entries, verdict.head_seq) == (ENTRIES, ENTRIES)
+
+
+def test_a_signed_checkpoint_still_counts_beside_a_forged_one_at_the_same_seq(
+    backend, engine, key, chain
+):
+    file = exported(checkpoint_now(engine, key), key)
+    forged = replace(audit.from_json(file), signature=bytes(64))
+    with attacker(backend) as connection:
+        last = rehashed(replace(stored(connection, ENTRIES), outcome="denied"))
+        overwrite(connection, last)
+        connection.execute(sa.delete(audit.audit_checkpoint))
+    verdict = check(engine, key, file, exported(forged, key))
+    assert_broken(verdict, Problem.REWRITTEN, ENTRIES)
+
+
+# --- the search for a moved entry's position is bounded by the rows that exist -------------
+
+FAR = 10**12  # an unbounded search would hash this many positions
+
+
+def insert_far_above_the_head(connection: sa.Connection, template: Entry) -> Entry:
+    far = rehashed(replace(template, seq=FAR, prev_hash="9" * 64))
+    connection.execute(
+        sa.insert(audit.audit_entry).values(
+            {column.name: getattr(far, column.name) for column in audit.audit_entry.columns}
+        )
+    )
+    return far
+
+
+def test_a_row_far_above_the_head_is_reported_as_a_gap(backend, engine, key, chain):
+    with attacker(backend) as connection:
+        insert_far_above_the_head(connection, chain[0])
+    verdict = check(engine, key)
+    assert_broken(verdict, Problem.DELETED, ENTRIES + 1)
+    assert f"entries {ENTRIES + 1}–{FAR - 1} are missing" in verdict.explanation
+    assert (verdict.entries, verdict.head_seq) == (ENTRIES, ENTRIES)
+
+
+def test_an_edit_below_a_row_far_above_the_head_is_found_without_searching_to_it(
+    backend, engine, key, chain
+):
+    with attacker(backend) as connection:
+        insert_far_above_the_head(connection, chain[0])
+        connection.execute(
+            sa.update(audit.audit_entry).where(audit.audit_entry.c.seq == 3).values(actor_id=1)
+        )
+    assert_broken(check(engine, key), Problem.EDITED, 3)
+
+
+def test_a_renumbered_deletion_below_a_row_far_above_the_head_is_found(backend, engine, key, chain):
+    with attacker(backend) as connection:
+        insert_far_above_the_head(connection, chain[0])
+        connection.execute(sa.delete(audit.audit_entry).where(audit.audit_entry.c.seq == 4))
+        for seq in range(5, ENTRIES + 1):
+            set_seq(connection, seq, seq - 1)
+    verdict = check(engine, key)
+    assert_broken(verdict, Problem.DELETED, 4)
+    assert "renumbered (this one was entry 5)" in verdict.explanation
+
+
+def test_swapped_neighbours_below_a_row_far_above_the_head_are_found(backend, engine, key, chain):
+    with attacker(backend) as connection:
+        insert_far_above_the_head(connection, chain[0])
+        set_seq(connection, 1, -1)
+        set_seq(connection, 2, 1)
+        set_seq(connection, -1, 2)
+    verdict = check(engine, key)
+    assert_broken(verdict, Problem.REORDERED, 1)
+    assert "written as entry 2" in verdict.explanation

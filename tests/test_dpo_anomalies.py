@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
@@ -228,6 +229,17 @@ def test_review_details_that_are_not_a_number_are_ignored():
     odd = entry(AuditEvent.AUDIT_BREAK_GLASS_REVIEW, details={"reviewed_seq": True}, seq=300)
     text = entry(AuditEvent.AUDIT_BREAK_GLASS_REVIEW, details={"reviewed_seq": "5"}, seq=301)
     assert reviewed_seqs([odd, text]) == {}
+
+
+@pytest.mark.parametrize(
+    "details", ["[1]", "{", "null", "1", '"x"', "[" * 5000, '{"reviewed_seq": 1.0}', ""]
+)
+def test_reviews_whose_details_are_no_object_are_ignored(details):
+    # Rows the database role wrote around the library: neither an error nor a review.
+    access = entry(purpose=Purpose.BREAK_GLASS.value, seq=1)
+    review = replace(entry(AuditEvent.AUDIT_BREAK_GLASS_REVIEW, seq=400), details=details)
+    assert reviewed_seqs([review]) == {}
+    assert unreviewed_break_glass([access, review]) == [access]
 
 
 # --- thresholds from the settings ----------------------------------------------------------

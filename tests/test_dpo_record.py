@@ -110,3 +110,20 @@ def test_every_event_outcome_and_purpose_has_a_german_label():
     assert labels.action_label("future:thing:happen") == "future:thing:happen"
     assert labels.role_label("counsellor+supervisor") == "Beratung, Leitung"
     assert labels.role_label("operator") == "Betrieb (Kommandozeile)"
+
+
+def test_labels_show_unexpected_values_as_text():
+    from servicestelle.dpo import labels
+
+    assert labels.outcome_label("<b>kaputt</b>") == "<b>kaputt</b>"  # escaped by the template
+    assert labels.problem_label(["edited"]) == "['edited']"
+    assert labels.purpose_label(None) == ""
+    assert labels.role_label("chef+counsellor") == "chef, Beratung"
+
+
+def test_every_object_type_has_a_label_and_an_id_rule_where_it_has_ids():
+    from servicestelle.dpo import labels
+    from servicestelle.dpo.forms import OBJECT_ID_PATTERNS
+
+    assert set(labels.OBJECT_TYPES) == set(labels.OBJECT_TYPE_LABELS)
+    assert set(OBJECT_ID_PATTERNS) == set(labels.OBJECT_TYPES) - {"instance"}

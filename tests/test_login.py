@@ -7,12 +7,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from servicestelle.auth import totp
+from servicestelle.auth import throttle, totp
 from servicestelle.auth.models import RecoveryCode, User
-from servicestelle.config import OWASP_FLOOR
+from servicestelle.config import OWASP_FLOOR, ThrottlePolicy
 from servicestelle.extensions import db
 from servicestelle.roles import Role
-from tests.conftest import current_code, https_client, login, post_form
+from tests.conftest import SECRET, current_code, https_client, login, post_form
 from tests.support.html import csrf_token
 
 LOGIN_FAILED = "Benutzername oder Passwort ist falsch."
@@ -332,6 +332,41 @@ def test_client_address_is_throttled_across_usernames(client, make_user, clock):
     assert response.status_code == 429
     other = https_client(client.application, "192.0.2.7")
     assert password_step(other, user.username, user.password).status_code == 302
+
+
+def test_a_failure_reports_which_keys_it_locked(app, clock):
+    """The account and the client address lock independently; the outcome says which did,
+    so that a lock of the address is never recorded as a lock of the account."""
+
+    def policy(lock_after: int) -> ThrottlePolicy:
+        return ThrottlePolicy(
+            free_failures=100,
+            base_delay_seconds=1,
+            max_delay_seconds=1,
+            lock_after=lock_after,
+            lock_seconds=60,
+            max_lock_seconds=60,
+            forget_after_seconds=3600,
+        )
+
+    keys = [
+        throttle.make_key(SECRET, throttle.ACCOUNT, "anna", policy(lock_after=3)),
+        throttle.make_key(SECRET, throttle.CLIENT, "192.0.2.1", policy(lock_after=2)),
+    ]
+    with app.app_context():
+        outcomes = [throttle.record_failure(keys, clock.now()) for _ in range(6)]
+        db.session.commit()
+
+    account, client = frozenset({throttle.ACCOUNT}), frozenset({throttle.CLIENT})
+    assert [outcome.locked_scopes for outcome in outcomes] == [
+        frozenset(),
+        client,
+        account,
+        client,
+        frozenset(),
+        account | client,
+    ]
+    assert [outcome.locked for outcome in outcomes] == [False, True, True, True, False, True]
 
 
 def test_wrong_codes_count_towards_the_account_lock(client, make_user, clock):

@@ -42,7 +42,21 @@ GENESIS = '0' * 64
 # Inserts, too, must continue the chain: the application's role may INSERT, and a row at an
 # invented position (below 1, far above the head, beside the chain) would otherwise show in
 # every report and could stop appends or the verifier. Checkpoints must name a real entry.
-SQLITE_INSERT_GUARDS = [
+# SQLite compares the time CHECK as text; a well-formed but impossible date ('…-02-31')
+# would pass it and stop every reader. The stored form is 'YYYY-MM-DD HH:MM:SS.ffffff'.
+SQLITE_TIME_FORMAT = (
+    "'[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9] "
+    "[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]'"
+)
+SQLITE_TIME_GUARDS = [
+    f"""CREATE TRIGGER {table}_{column}_is_a_time BEFORE INSERT ON {table}
+        WHEN NEW.{column} NOT GLOB {SQLITE_TIME_FORMAT}
+          OR date(substr(NEW.{column}, 1, 10), '+0 days') IS NOT substr(NEW.{column}, 1, 10)
+          OR substr(NEW.{column}, 12, 2) > '23'
+        BEGIN SELECT RAISE(ABORT, 'not a time'); END"""
+    for table, column in (('audit_entry', 'ts'), ('audit_checkpoint', 'signed_at'))
+]
+SQLITE_INSERT_GUARDS = SQLITE_TIME_GUARDS + [
     f"""CREATE TRIGGER audit_entry_continues_chain BEFORE INSERT ON audit_entry
         WHEN NEW.seq IS NOT COALESCE((SELECT max(seq) FROM audit_entry), 0) + 1
           OR NEW.prev_hash IS NOT COALESCE(
@@ -54,7 +68,10 @@ SQLITE_INSERT_GUARDS = [
         BEGIN SELECT RAISE(ABORT, 'a checkpoint must name an entry of the log'); END""",
 ]
 POSTGRESQL_INSERT_GUARDS = [
-    f"""CREATE FUNCTION audit_entry_continues_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+    # search_path pinned: otherwise a temporary table called audit_entry (pg_temp is searched
+    # first) would answer the trigger's question in place of the real one.
+    f"""CREATE FUNCTION audit_entry_continues_chain() RETURNS trigger LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
 DECLARE
     last_seq bigint;
     last_hash text;
@@ -68,7 +85,8 @@ BEGIN
     RETURN NEW;
 END
 $$""",
-    f"""CREATE FUNCTION audit_checkpoint_names_an_entry() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE FUNCTION audit_checkpoint_names_an_entry() RETURNS trigger LANGUAGE plpgsql
+SET search_path = public, pg_temp AS $$
 BEGIN
     IF NOT ((NEW.seq = 0 AND NEW.head_hash = '{GENESIS}') OR EXISTS (
             SELECT 1 FROM audit_entry WHERE seq = NEW.seq AND entry_hash = NEW.head_hash)) THEN
@@ -125,10 +143,23 @@ BEGIN
         EXECUTE format(
             'REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES '
             'ON audit_entry, audit_checkpoint FROM %I', grantee_name);
-        -- The lock row is updated on every append; deleting it would stop all of them.
+        -- The lock row is updated on every append; deleting or moving it would stop all of
+        -- them: its counter may be updated, nothing else.
         EXECUTE format(
             'REVOKE INSERT, DELETE, TRUNCATE, TRIGGER, REFERENCES '
             'ON audit_append_lock FROM %I', grantee_name);
+        IF has_table_privilege(grantee_name, 'audit_append_lock', 'UPDATE') THEN
+            EXECUTE format('REVOKE UPDATE ON audit_append_lock FROM %I', grantee_name);
+            EXECUTE format('GRANT UPDATE (appends) ON audit_append_lock TO %I', grantee_name);
+        END IF;
+        -- Checkpoint ids come from the sequence: a chosen id could pin an unsigned row as
+        -- "the newest" for good.
+        IF has_table_privilege(grantee_name, 'audit_checkpoint', 'INSERT') THEN
+            EXECUTE format('REVOKE INSERT ON audit_checkpoint FROM %I', grantee_name);
+            EXECUTE format(
+                'GRANT INSERT (seq, head_hash, signed_at, key_id, signature) '
+                'ON audit_checkpoint TO %I', grantee_name);
+        END IF;
     END LOOP;
 END
 $$

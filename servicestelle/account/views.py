@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from servicestelle.account.forms import TokenForm
 from servicestelle.api import operations as token_operations
-from servicestelle.api.queries import get_own_token, tokens_of
+from servicestelle.api.queries import tokens_of
+from servicestelle.api.views import get_own_token_or_404
 from servicestelle.auth import operations
 from servicestelle.auth.forms import EnrolForm, PasswordChangeForm
 from servicestelle.auth.freshness import fresh_auth_required
@@ -146,9 +147,6 @@ def create_token() -> ResponseReturnValue:
 @require(Permission.ACCOUNT_MANAGE)
 def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke one of the own tokens."""
-    token = get_own_token(_me(), token_id)
-    if token is None:
-        abort(404)
-    token_operations.revoke_token(token)
+    token_operations.revoke_token(get_own_token_or_404(_me(), token_id))
     flash(_l("Das Token wurde widerrufen."), "success")
     return redirect(url_for("account.tokens"))

@@ -68,6 +68,8 @@ def create_token(user: User, name: str, days: int | None = None) -> IssuedToken:
         AuditEvent.API_TOKEN_CREATE,
         object_type="api_token",
         object_id=token.id,
+        # Explicit: from the command line there is no actor whose centre could be taken.
+        centre_id=user.centre_id,
         details={"user_id": user.id, "days": lifetime},
     )
     db.session.commit()
@@ -82,6 +84,7 @@ def revoke_token(token: ApiToken) -> None:
             AuditEvent.API_TOKEN_REVOKE,
             object_type="api_token",
             object_id=token.id,
+            centre_id=token.user.centre_id,
             details={"user_id": token.user_id},
         )
         db.session.commit()
@@ -111,6 +114,7 @@ def rename_token(token: ApiToken, name: str) -> None:
         AuditEvent.API_TOKEN_RENAME,
         object_type="api_token",
         object_id=token.id,
+        centre_id=token.user.centre_id,
         details={"user_id": token.user_id},
     )
     db.session.commit()

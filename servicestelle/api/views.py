@@ -8,14 +8,16 @@ from flask import Blueprint, Response, abort, jsonify
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from servicestelle import security
 from servicestelle.api import operations
 from servicestelle.api.models import ApiToken
 from servicestelle.api.openapi import openapi_document
-from servicestelle.api.queries import get_own_token, tokens_of
+from servicestelle.api.queries import tokens_of
 from servicestelle.api.requests import json_body
 from servicestelle.api.schemas import MeSchema, TokenRenameSchema, TokenSchema, UserSummarySchema
 from servicestelle.auth.models import User
 from servicestelle.auth.queries import users_of_centre
+from servicestelle.extensions import db
 from servicestelle.permissions import Permission, require
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -77,10 +79,17 @@ def list_tokens() -> ResponseReturnValue:
     return jsonify([_token_json(token) for token in tokens_of(_me())])
 
 
-def _own_token_or_404(token_id: int) -> ApiToken:
-    token = get_own_token(_me(), token_id)
+def get_own_token_or_404(user: User, token_id: int) -> ApiToken:
+    """One of ``user``'s tokens (API and account pages).
+
+    An id that exists nowhere is a plain 404; someone else's token is a 404 as well, but an
+    audited one: trying other people's token ids is worth the DPO's attention.
+    """
+    token = db.session.get(ApiToken, token_id)
     if token is None:
         abort(404)
+    if token.user_id != user.id:
+        security.deny_out_of_scope("api_token", token.id, centre_id=token.user.centre_id)
     return token
 
 
@@ -105,7 +114,7 @@ def rename_token(token_id: int) -> ResponseReturnValue:
         415: {content: {application/json: {schema: Error}}}
         422: {content: {application/json: {schema: Error}}}
     """
-    token = _own_token_or_404(token_id)
+    token = get_own_token_or_404(_me(), token_id)
     body = json_body(TokenRenameSchema())
     operations.rename_token(token, body["name"])
     return jsonify(_token_json(token))
@@ -126,7 +135,7 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
         401: {content: {application/json: {schema: Error}}}
         404: {content: {application/json: {schema: Error}}}
     """
-    operations.revoke_token(_own_token_or_404(token_id))
+    operations.revoke_token(get_own_token_or_404(_me(), token_id))
     return Response(status=204)
 
 

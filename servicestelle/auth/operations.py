@@ -199,7 +199,10 @@ def check_password_step(
         )
         if not result.ok or user is None:
             locked = _count_failure(keys, now, user, "password", flow)
-            log.info("login failed at password step%s", " (key locked)" if locked else "")
+            log.info(
+                "login failed at password step%s",
+                f" (locked: {','.join(sorted(locked))})" if locked else "",
+            )
             return PasswordStep(outcome="failed")
         if result.new_hash is not None:
             user.password_hash = result.new_hash
@@ -255,17 +258,17 @@ def check_second_factor(
 
 def _count_failure(
     keys: list[throttle.ThrottleKey], now: datetime, user: User | None, step: str, flow: str
-) -> bool:
+) -> frozenset[str]:
     """Count a failed step and audit it, together; the count survives a failing audit write.
 
     Without the second branch a broken audit log would switch the throttle off: every guess
-    would end in an error before its failure was counted. Returns whether a key was locked.
+    would end in an error before its failure was counted. Returns the scopes it locked.
     """
     try:
         outcome = throttle.record_failure(keys, now)
-        _record_failure(user, step, flow, locked=outcome.locked)
+        _record_failure(user, step, flow, locked_scopes=outcome.locked_scopes)
         db.session.commit()
-        return outcome.locked
+        return outcome.locked_scopes
     except Exception:
         db.session.rollback()
         throttle.record_failure(keys, now)
@@ -273,8 +276,14 @@ def _count_failure(
         raise
 
 
-def _record_failure(user: User | None, step: str, flow: str, *, locked: bool) -> None:
-    """A failed login step, and the lock it caused; the submitted name is never written."""
+def _record_failure(
+    user: User | None, step: str, flow: str, *, locked_scopes: frozenset[str]
+) -> None:
+    """A failed login step, and each lock it caused; the submitted name is never written.
+
+    A lock of the client address is no lock of the account that was tried last (the address
+    may have failed on many names), so only the account scope names the user.
+    """
     user_id = None if user is None else user.id
     centre_id = None if user is None else user.centre_id
     audit_trail.record(
@@ -285,13 +294,14 @@ def _record_failure(user: User | None, step: str, flow: str, *, locked: bool) ->
         centre_id=centre_id,
         details={"step": step, "flow": flow, "known_account": user is not None},
     )
-    if locked:
+    for scope in sorted(locked_scopes):  # "account" before "client"
+        account = scope == throttle.ACCOUNT
         audit_trail.record(
             AuditEvent.AUTH_ACCOUNT_LOCK,
-            object_type="user" if user else None,
-            object_id=user_id,
-            centre_id=centre_id,
-            details={"step": step, "flow": flow},
+            object_type="user" if account and user else None,
+            object_id=user_id if account else None,
+            centre_id=centre_id if account else None,
+            details={"step": step, "flow": flow, "scope": scope},
         )
 
 
@@ -537,6 +547,7 @@ def set_roles(actor: User, user: User, roles: Iterable[Role]) -> None:
         actor=actor,
         object_type="user",
         object_id=user.id,
+        centre_id=user.centre_id,
         details={
             "added": sorted(role.value for role in added),
             "removed": sorted(role.value for role in removed),
@@ -577,7 +588,11 @@ def enable_user(actor: User, user: User) -> None:
     user.is_active = True
     user.disabled_at = None
     audit_trail.record(
-        AuditEvent.USER_ACCOUNT_ENABLE, actor=actor, object_type="user", object_id=user.id
+        AuditEvent.USER_ACCOUNT_ENABLE,
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        centre_id=user.centre_id,
     )
     db.session.commit()
     log.info("user enabled: user_id=%s by=%s", user.id, actor.id)
@@ -598,6 +613,7 @@ def reset_second_factor(actor: User, user: User) -> None:
         actor=actor,
         object_type="user",
         object_id=user.id,
+        centre_id=user.centre_id,
         details={"tokens_revoked": revoked},
     )
     db.session.commit()
@@ -620,6 +636,7 @@ def reset_password(actor: User, user: User, new_password: str) -> None:
         actor=actor,
         object_type="user",
         object_id=user.id,
+        centre_id=user.centre_id,
         details={"tokens_revoked": revoked},
     )
     db.session.commit()

@@ -28,7 +28,7 @@ def get_user_in_centre_or_404(user_id: int, centre_id: int) -> User:
     if user is None:
         abort(404)
     if user.centre_id != centre_id:
-        deny_out_of_scope("user", user.id)
+        deny_out_of_scope("user", user.id, centre_id=user.centre_id)
     return user
 
 

@@ -126,12 +126,18 @@ def lock_after(failures: int, policy: ThrottlePolicy) -> int:
 
 @dataclass(frozen=True)
 class FailureOutcome:
-    locked: bool  # this failure locked at least one key
+    #: The scopes (ACCOUNT, CLIENT) whose key this failure locked; usually none.
+    locked_scopes: frozenset[str] = frozenset()
+
+    @property
+    def locked(self) -> bool:
+        """Whether this failure locked any key."""
+        return bool(self.locked_scopes)
 
 
 def record_failure(keys: list[ThrottleKey], now: datetime) -> FailureOutcome:
     """Count a failure on every key (atomically) and set the resulting wait or lock."""
-    locked = False
+    locked: set[str] = set()
     for key in keys:
         forgotten = LoginThrottle.last_failure_at < now - timedelta(
             seconds=key.policy.forget_after_seconds
@@ -156,12 +162,12 @@ def record_failure(keys: list[ThrottleKey], now: datetime) -> FailureOutcome:
         lock_seconds = lock_after(failures, key.policy)
         if lock_seconds:
             changes["locked_until"] = now + timedelta(seconds=lock_seconds)
-            locked = True
+            locked.add(key.scope)
         db.session.execute(update(LoginThrottle).where(_where_key(key)).values(**changes))
     db.session.execute(
         delete(LoginThrottle).where(LoginThrottle.last_failure_at < now - PURGE_AFTER)
     )
-    return FailureOutcome(locked=locked)
+    return FailureOutcome(locked_scopes=frozenset(locked))
 
 
 def reset(key: ThrottleKey) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from audit import AuditEvent, Entry, Purpose
+from servicestelle.dpo.details import int_detail, safe_details
 
 if TYPE_CHECKING:
     from servicestelle.config import Settings
@@ -169,8 +170,8 @@ def reviewed_seqs(entries: Iterable[Entry]) -> dict[int, int]:
     for entry in entries:
         if entry.action != AuditEvent.AUDIT_BREAK_GLASS_REVIEW.value:
             continue
-        target = entry.details_dict().get("reviewed_seq")
-        if isinstance(target, int) and not isinstance(target, bool):
+        target = int_detail(safe_details(entry), "reviewed_seq")
+        if target is not None:
             reviewed[target] = max(entry.seq, reviewed.get(target, 0))
     return reviewed
 

@@ -1,4 +1,4 @@
-"""The export file: the selected entries as CSV and JSON, with a checkpoint that covers them.
+"""The export file: the selected entries as CSV and JSON, with a checkpoint signed after them.
 
 Pure functions of what the operation hands in, so the format is tested without a request.
 The JSON keeps every stored field exactly (time in the hashed form, details as the stored
@@ -53,23 +53,23 @@ entries.csv      Die ausgewählten Einträge als Tabelle (Semikolon getrennt, UT
 entries.json     Dieselben Einträge mit allen gespeicherten Feldern unverändert; aus ihnen
                  lässt sich der Hash jedes Eintrags nachrechnen (SHA-256 über 0x00 und die
                  kanonische JSON-Kodierung, Format 1).
-checkpoint.json  Ein für diesen Export erstellter, mit Ed25519 signierter Prüfpunkt: Er hält
-                 fest, dass das Protokoll zum Zeitpunkt des Exports {checkpoint_seq} Einträge
-                 hatte und welchen Hash der letzte trug. Er deckt alle exportierten Einträge ab.
+checkpoint.json  Ein beim Export mit Ed25519 signierter Prüfpunkt über das ganze Protokoll:
+                 Es hatte da {checkpoint_seq} Einträge, und der letzte trug den dort
+                 genannten Hash. Die ausgewählten Einträge belegt er für sich allein nicht;
+                 eine Hash-Kette lässt sich nur mit allen Einträgen dazwischen prüfen.
 public-key.pem   Der öffentliche Schlüssel, mit dem die Signatur geprüft wird
                  (Schlüsselkennung {key_id}).
 
 Prüfen
 ------
-Bewahren Sie checkpoint.json außerhalb des Servers auf. Später lässt sich auf dem Server
-jederzeit prüfen, ob das Protokoll noch zu diesem Prüfpunkt passt – also kein Eintrag bis
-Nr. {checkpoint_seq} verändert, gelöscht oder abgeschnitten wurde:
+Bewahren Sie checkpoint.json außerhalb des Servers auf. Auf dem Server zeigt
 
     servicestelle audit verify --checkpoint checkpoint.json
 
-Die Prüfung endet mit Status 0, wenn alles stimmt, und nennt sonst den ersten beschädigten
-Eintrag. Die Einträge dieses Exports können Sie über Nummer (seq) und Hash (entry_hash) mit
-dem Protokoll auf dem Server vergleichen.
+ob das Protokoll noch zu diesem Prüfpunkt passt, also kein Eintrag bis Nr. {checkpoint_seq}
+verändert, gelöscht oder abgeschnitten wurde (Status 0; sonst wird der erste beschädigte
+Eintrag genannt). Jede exportierte Zeile trägt ihren Hash (entry_hash): Vergleichen Sie ihn
+mit dem Eintrag gleicher Nummer (seq) im Protokoll auf dem Server.
 
 Das Protokoll enthält keine Fallinhalte, nur pseudonyme Kennungen. Die Datei enthält aber
 Benutzernamen von Mitarbeitenden: Bewahren Sie sie vertraulich auf.

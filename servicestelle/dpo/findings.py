@@ -26,12 +26,18 @@ class Findings:
         return len(self.mass_reads) + len(self.off_hours) + len(self.login_bursts)
 
 
+def waiting_break_glass(centre_id: int) -> list[Entry]:
+    """Break-glass accesses without a review, oldest first (few rows, found by an index)."""
+    return anomalies.unreviewed_break_glass(queries.break_glass_and_reviews(centre_id))
+
+
 def collect(centre_id: int, thresholds: anomalies.Thresholds, now: datetime, days: int) -> Findings:
+    """Run every rule over the period: this loads each case read and failed login in it."""
     since = now - timedelta(days=days)
     recent = queries.recent(
         centre_id, since, (AuditEvent.CASE_CONTENT_READ, AuditEvent.AUTH_LOGIN_FAILURE)
     )
-    break_glass = anomalies.unreviewed_break_glass(queries.break_glass_and_reviews(centre_id))
+    break_glass = waiting_break_glass(centre_id)
     mass = anomalies.mass_reads(recent, thresholds)
     off_hours = anomalies.off_hours_reads(recent, thresholds)
     login_bursts = anomalies.failed_login_bursts(recent, thresholds)

@@ -3,6 +3,7 @@ the POST buttons carry only the CSRF token, checked globally."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,11 +15,16 @@ from wtforms import Field, Form, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import DateInput
 
-from audit import AuditEvent, Outcome, escape_text
-from audit.chain import TEXT_LIMITS
-from servicestelle.auth.models import User
+from audit import AuditEvent, Outcome
+from servicestelle.auth.queries import users_of_centre
 from servicestelle.dpo import queries
-from servicestelle.dpo.labels import ACTION_LABELS, OBJECT_TYPE_LABELS, OUTCOME_LABELS
+from servicestelle.dpo.labels import (
+    ACTION_LABELS,
+    OBJECT_TYPE_LABELS,
+    OBJECT_TYPES,
+    OUTCOME_LABELS,
+    object_type_label,
+)
 from servicestelle.forms_common import single_line
 
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
@@ -27,6 +33,27 @@ YEARS = range(1970, 10_000 - 1)
 #: The periods the anomaly page offers, in days.
 PERIODS = (1, 7, 30, 90)
 DEFAULT_PERIOD = 30
+
+# Object ids are pseudonymous ids, never prose: an access report records the id it was about,
+# and the log cannot forget it again, so a name typed here would stay for good. Each pattern
+# lies inside what the audit library accepts, so a refusal here comes before its error.
+_NUMBER_ID = re.compile(r"[0-9]{1,18}")
+_CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+#: Denied requests name the endpoint ("admin.users").
+_ENDPOINT_ID = re.compile(r"[a-z_]{1,40}(\.[a-z_]{1,60})?")
+#: Object type → the form of its ids; types without an entry ("instance") have no id.
+OBJECT_ID_PATTERNS: dict[str, re.Pattern[str]] = {
+    "api_token": _NUMBER_ID,
+    "audit_checkpoint": _NUMBER_ID,
+    "audit_entry": _NUMBER_ID,
+    "case": _CASE_ID,
+    "centre": _NUMBER_ID,
+    "endpoint": _ENDPOINT_ID,
+    "user": _NUMBER_ID,
+}
+#: Without a type: any id one of the types could have (case ids include plain numbers).
+_ANY_ID = _CASE_ID
+_PERSON_ID = re.compile(r"[0-9]{1,10}")
 
 
 def parse_date(text: str | None) -> date | None:
@@ -58,14 +85,42 @@ def _in_choices(form: Form, field: Field) -> None:
         raise ValidationError(str(_l("Bitte wählen Sie einen Eintrag aus der Liste.")))
 
 
-def _fits_object_id(form: Form, field: Field) -> None:
-    if field.data and len(escape_text(field.data)) > TEXT_LIMITS["object_id"]:
-        raise ValidationError(str(_l("Die Kennung ist zu lang.")))
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
 
 
-def _object_type_choices(centre_id: int) -> list[tuple[str, str]]:
-    present = set(queries.object_types(centre_id)) | set(OBJECT_TYPE_LABELS)
-    labelled = [(value, str(OBJECT_TYPE_LABELS.get(value, value))) for value in present]
+def check_object_id(object_type: str | None, object_id: str) -> None:
+    """Refuse an id that is not of the form the object type's ids have (a name, a sentence).
+
+    ``object_type`` None or "" means "any type"; an unknown type is left to its own field.
+    """
+    if object_type and object_type not in OBJECT_TYPES:
+        return
+    pattern = OBJECT_ID_PATTERNS.get(object_type) if object_type else _ANY_ID
+    if pattern is None:
+        raise ValidationError(str(_l("Objekte dieser Art haben keine Kennung.")))
+    if pattern.fullmatch(object_id):
+        return
+    if pattern is _NUMBER_ID:
+        raise ValidationError(
+            str(
+                _l(
+                    "Die Kennung eines Objekts der Art „%(type)s“ ist eine Nummer: nur Ziffern, höchstens 18.",
+                    type=object_type_label(object_type),
+                )
+            )
+        )
+    raise ValidationError(
+        str(
+            _l(
+                "Eine Kennung besteht aus Buchstaben, Ziffern und den Zeichen _ . : - (höchstens 64, ohne Leerzeichen) und beginnt mit einem Buchstaben oder einer Ziffer. Namen oder andere Angaben zur Person gehören nicht hierher."
+            )
+        )
+    )
+
+
+def _object_type_choices(types: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
+    labelled = [(value, str(OBJECT_TYPE_LABELS.get(value, value))) for value in types]
     return sorted(labelled, key=lambda choice: choice[1].casefold())
 
 
@@ -91,13 +146,8 @@ class LogSearchForm(FlaskForm):
         validators=[Optional(), Length(max=10), _valid_date],
         widget=DateInput(),
     )
-    actor = StringField(
-        _l("Person"),
-        name="person",
-        description=_l("Benutzername oder Kontonummer"),
-        validators=[Optional(), Length(max=64), single_line],
-        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"},
-    )
+    # A select of account numbers: a username typed here would travel in URLs and access logs.
+    actor = SelectField(_l("Person"), name="person", validate_choice=False)
     action = SelectField(
         _l("Aktion"), name="aktion", validate_choice=False, validators=[_in_choices]
     )
@@ -107,8 +157,9 @@ class LogSearchForm(FlaskForm):
     object_id = StringField(
         _l("Objektkennung"),
         name="objekt",
-        description=_l("z. B. die Nummer einer Fallakte"),
-        validators=[Optional(), Length(max=128), single_line, _fits_object_id],
+        description=_l("z. B. die Kennung einer Fallakte oder die Nummer eines Kontos"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=128), single_line],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     outcome = SelectField(
@@ -117,32 +168,34 @@ class LogSearchForm(FlaskForm):
 
     def __init__(self, *args: Any, centre_id: int, zone: ZoneInfo, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.centre_id = centre_id
         self.zone = zone
-        self.actor_user: User | None = None
+        self.actor.choices = [
+            _any(),
+            *((str(user.id), user.username) for user in users_of_centre(centre_id)),
+        ]
         actions = sorted(
             ((event.value, str(ACTION_LABELS.get(event, event.value))) for event in AuditEvent),
             key=lambda choice: choice[1].casefold(),
         )
         self.action.choices = [_any(), *actions]
-        self.object_type.choices = [_any(), *_object_type_choices(centre_id)]
+        self.object_type.choices = [_any(), *_object_type_choices(OBJECT_TYPES)]
         self.outcome.choices = [
             _any(),
             *((outcome.value, str(OUTCOME_LABELS[outcome])) for outcome in Outcome),
         ]
 
     def validate_actor(self, field: Field) -> None:
-        if not field.data:
-            return
-        self.actor_user = queries.find_user_in_centre(self.centre_id, field.data)
-        if self.actor_user is None:
+        if field.data and field.data not in self._actor_labels():
             raise ValidationError(
-                str(
-                    _l(
-                        "In Ihrer Beratungsstelle gibt es kein Konto mit diesem Namen oder dieser Nummer."
-                    )
-                )
+                str(_l("In Ihrer Beratungsstelle gibt es kein Konto mit dieser Nummer."))
             )
+
+    def validate_object_id(self, field: Field) -> None:
+        if field.data and not field.errors:
+            check_object_id(self.object_type.data, field.data)
+
+    def _actor_labels(self) -> dict[str, str]:
+        return {str(value): str(label) for value, label in self.actor.choices or () if value}
 
     def validate_until(self, field: Field) -> None:
         since, until = parse_date(self.since.data), parse_date(field.data)
@@ -155,16 +208,23 @@ class LogSearchForm(FlaskForm):
         return queries.LogFilter(
             since=None if since is None else local_midnight(since, self.zone),
             until=None if until is None else local_midnight(until + timedelta(days=1), self.zone),
-            actor_id=None if self.actor_user is None else self.actor_user.id,
+            actor_id=int(self.actor.data) if _PERSON_ID.fullmatch(self.actor.data or "") else None,
             action=self.action.data or None,
             object_type=self.object_type.data or None,
-            object_id=self.object_id.data.strip() if self.object_id.data else None,
+            object_id=self.object_id.data or None,
             outcome=self.outcome.data or None,
         )
 
-    def described(self) -> dict[str, str]:
-        """Field → value as typed (for the export file, never for the audit log)."""
+    def query_args(self) -> dict[str, str]:
+        """Parameter → value of the filters in use, for links (the person as account number)."""
         return {field.name: str(field.data) for field in self if field.data}
+
+    def described(self) -> dict[str, str]:
+        """The filters for the export file (the person by username), never for the audit log."""
+        described = self.query_args()
+        if self.actor.data:
+            described[self.actor.name] = self._actor_labels().get(self.actor.data, self.actor.data)
+        return described
 
 
 class ObjectForm(FlaskForm):
@@ -184,19 +244,26 @@ class ObjectForm(FlaskForm):
         _l("Kennung"),
         name="id",
         id="report-object-id",
-        description=_l("z. B. die Nummer der Fallakte"),
+        description=_l(
+            "Die Kennung der Fallakte (z. B. c-123) oder die Nummer des Kontos – nie ein Name."
+        ),
+        filters=[_strip],
         validators=[
             DataRequired(_l("Bitte geben Sie die Kennung an.")),
             Length(max=128),
             single_line,
-            _fits_object_id,
         ],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
 
-    def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.object_type.choices = _object_type_choices(centre_id)
+        # Only types whose objects have an id can be reported on.
+        self.object_type.choices = _object_type_choices(sorted(OBJECT_ID_PATTERNS))
+
+    def validate_object_id(self, field: Field) -> None:
+        if not field.errors and self.object_type.data in OBJECT_ID_PATTERNS:
+            check_object_id(self.object_type.data, field.data)
 
 
 class PeriodForm(FlaskForm):

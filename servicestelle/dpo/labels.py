@@ -82,13 +82,27 @@ PURPOSE_EXPLANATIONS: dict[str, LazyString] = {
     ),
 }
 
-#: Object types as they appear in the log; others are shown as their code.
+#: The object types the application writes (the search offers exactly these; a fixed list, so
+#: the form needs no scan of the log). Others found in the log are shown as their code.
+OBJECT_TYPES = (
+    "api_token",
+    "audit_checkpoint",
+    "audit_entry",
+    "case",
+    "centre",
+    "endpoint",
+    "instance",
+    "user",
+)
+
 OBJECT_TYPE_LABELS: dict[str, LazyString] = {
     "api_token": _l("API-Token"),
     "audit_checkpoint": _l("Prüfpunkt"),
     "audit_entry": _l("Protokolleintrag"),
     "case": _l("Fallakte"),
     "centre": _l("Beratungsstelle"),
+    "endpoint": _l("Seite oder Schnittstelle (Zugriff verweigert)"),
+    "instance": _l("Installation (Einstellungen)"),
     "user": _l("Benutzerkonto"),
 }
 
@@ -98,6 +112,9 @@ PROBLEM_LABELS: dict[str, LazyString] = {
     "reordered": _l("Einträge wurden umsortiert."),
     "deleted": _l("Einträge wurden gelöscht."),
     "rewritten": _l("Das Protokoll weicht von einem signierten Prüfpunkt ab (neu geschrieben)."),
+    "malformed": _l(
+        "Ein Eintrag wurde an der Anwendung vorbei in die Datenbank geschrieben: Er passt zur Kette, aber nicht zu dem, was die Anwendung schreibt."
+    ),
     "truncated": _l(
         "Das Protokoll wurde gekürzt: ein signierter Prüfpunkt deckt fehlende Einträge ab."
     ),
@@ -129,34 +146,37 @@ def problem_code(problem: Problem) -> str:
     return problem.value.replace(" ", "_")
 
 
-def _label(labels: dict[str, LazyString], value: str | None) -> str:
+def _label(labels: dict[str, LazyString], value: object) -> str:
+    """The label; an unknown code as itself (the template escapes it), never an error."""
     if value is None:
         return ""
+    if not isinstance(value, str):
+        return str(value)
     found = labels.get(value)
     return str(found) if found is not None else value
 
 
-def action_label(value: str | None) -> str:
+def action_label(value: object) -> str:
     return _label(ACTION_LABELS, value)
 
 
-def outcome_label(value: str | None) -> str:
+def outcome_label(value: object) -> str:
     return _label(OUTCOME_LABELS, value)
 
 
-def purpose_label(value: str | None) -> str:
+def purpose_label(value: object) -> str:
     return _label(PURPOSE_LABELS, value)
 
 
-def object_type_label(value: str | None) -> str:
+def object_type_label(value: object) -> str:
     return _label(OBJECT_TYPE_LABELS, value)
 
 
-def problem_label(value: str | None) -> str:
+def problem_label(value: object) -> str:
     return _label(PROBLEM_LABELS, value)
 
 
-def protection_label(value: str | None) -> str:
+def protection_label(value: object) -> str:
     return _label(PROTECTION_LABELS, value)
 
 

@@ -69,16 +69,24 @@ class Export:
 
 
 def export_log(actor: User, log_filter: queries.LogFilter, described: Mapping[str, str]) -> Export:
-    """The selected entries as a ZIP with a fresh checkpoint covering them.
+    """The selected entries as a ZIP with a fresh checkpoint signed after them.
 
+    Every audited action waits for the append lock, so it is held only to record the export
+    and sign the checkpoint: the rows are loaded before, the file is built after the commit.
     The audit entry names the filter fields used, never their values (a searched name is
     personal data); ``described`` (field → value) goes into the file only.
     """
+    public_key = audit_trail.public_key()  # a missing key fails before anything is written
     statement = queries.search(actor.centre_id, log_filter)
     total = queries.count(statement)
     if total > EXPORT_LIMIT:
         raise ExportTooLarge(total)
-    items = queries.entries(statement)
+    # Bounded again: rows added since the count must not grow the file past the limit.
+    items = queries.entries(statement.limit(EXPORT_LIMIT + 1))
+    if len(items) > EXPORT_LIMIT:
+        raise ExportTooLarge(len(items))
+    names = queries.usernames_for(actor.centre_id, items)
+    actor_id = actor.id
     seqs = [entry.seq for entry in items]
     audit_trail.record(
         AuditEvent.AUDIT_LOG_EXPORT,
@@ -90,13 +98,14 @@ def export_log(actor: User, log_filter: queries.LogFilter, described: Mapping[st
             "last_seq": max(seqs, default=None),
         },
     )
-    # Signed after the export's own entry, so the checkpoint covers the export as well.
+    # Signed after the export's own entry, so the checkpoint's head lies beyond every exported
+    # row and the export itself.
     checkpoint = audit_trail.create_checkpoint(actor=actor)
-    public_key = audit_trail.public_key()
     now = clock.now()
+    db.session.commit()
     content = export.build_zip(
         items,
-        queries.usernames_for(actor.centre_id, items),
+        names,
         created=now,
         filters=described,
         checkpoint_json=audit.to_json(checkpoint, public_key),
@@ -104,8 +113,7 @@ def export_log(actor: User, log_filter: queries.LogFilter, described: Mapping[st
         key_id=checkpoint.key_id,
         public_key_pem=audit.public_key_pem(public_key),
     )
-    db.session.commit()
-    log.info("audit log exported: entries=%s user_id=%s", len(items), actor.id)
+    log.info("audit log exported: entries=%s user_id=%s", len(items), actor_id)
     filename = f"protokoll-{now.strftime('%Y%m%d-%H%M%S')}.zip"
     return Export(content, filename, len(items))
 

@@ -6,7 +6,6 @@ commands, failed logins for unknown names). Nothing here writes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -18,14 +17,12 @@ from audit import AuditEvent, Entry, Outcome, Purpose, audit_entry, escape_text
 from audit.events import PURPOSE_REQUIRED
 from audit.store import entry_from_row
 from servicestelle.auth.models import User
-from servicestelle.auth.queries import normalise_username
 from servicestelle.converters import MAX_ID
 from servicestelle.extensions import db
 
 PER_PAGE = 50
 
 _c = audit_entry.c
-_NUMBER = re.compile(r"[0-9]{1,10}")
 
 
 def in_scope(centre_id: int) -> ColumnElement[bool]:
@@ -78,7 +75,10 @@ def search(centre_id: int, log_filter: LogFilter) -> sa.Select[tuple[object, ...
 
 
 def count(statement: sa.Select[tuple[object, ...]]) -> int:
-    counted = sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
+    """How many rows the statement selects: its own conditions (scope, filters), nothing more."""
+    counted = statement.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(
+        None
+    )
     return int(db.session.scalar(counted) or 0)
 
 
@@ -193,17 +193,6 @@ def break_glass_and_reviews(centre_id: int) -> list[Entry]:
     )
 
 
-def object_types(centre_id: int) -> list[str]:
-    """Object types present in the log (the search form offers them)."""
-    statement = (
-        sa.select(_c.object_type)
-        .where(in_scope(centre_id), _c.object_type.is_not(None))
-        .distinct()
-        .order_by(_c.object_type)
-    )
-    return [str(value) for value in db.session.scalars(statement)]
-
-
 # --- people -------------------------------------------------------------------------------
 
 
@@ -220,17 +209,3 @@ def usernames(centre_id: int, ids: Iterable[int | None]) -> dict[int, str]:
 
 def usernames_for(centre_id: int, items: Sequence[Entry]) -> dict[int, str]:
     return usernames(centre_id, (entry.actor_id for entry in items))
-
-
-def find_user_in_centre(centre_id: int, text: str) -> User | None:
-    """An account of the centre by username, or else by number."""
-    user = db.session.scalar(
-        sa.select(User).where(
-            User.centre_id == centre_id, User.username == normalise_username(text)
-        )
-    )
-    number = text.strip()
-    if user is None and _NUMBER.fullmatch(number) and int(number) <= MAX_ID:
-        found = db.session.get(User, int(number))
-        user = found if found is not None and found.centre_id == centre_id else None
-    return user

@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import date
 from urllib.parse import urlencode
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
@@ -19,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
 import audit
-from audit import AuditEvent, protection
+from audit import AuditEvent, Checkpoint, protection
 from servicestelle import audit_trail, clock, services
 from servicestelle.auth.freshness import fresh_auth_required
 from servicestelle.auth.models import User
@@ -27,6 +28,7 @@ from servicestelle.auth.queries import get_user_in_centre_or_404, users_of_centr
 from servicestelle.config import ConfigError
 from servicestelle.dpo import findings, operations, presentation, processing_record, queries
 from servicestelle.dpo.anomalies import Thresholds, reviewed_seqs
+from servicestelle.dpo.details import code_detail, int_detail, safe_details
 from servicestelle.dpo.forms import DEFAULT_PERIOD, LogSearchForm, ObjectForm, PeriodForm
 from servicestelle.dpo.labels import PURPOSE_EXPLANATIONS, problem_code, problem_label
 from servicestelle.extensions import db
@@ -40,6 +42,10 @@ bp.context_processor(presentation.helpers)
 KEY_MISSING = _l(
     "Der Signaturschlüssel des Protokolls ist nicht verfügbar. Bitte wenden Sie sich an die "
     "Administration."
+)
+NOT_SIGNED = _l(
+    "Es wurde nichts signiert: Das Protokoll setzt den zuletzt signierten Stand nicht mehr "
+    "fort. Bitte prüfen Sie das Protokoll jetzt."
 )
 
 
@@ -66,12 +72,18 @@ def _protection() -> list[protection.Finding] | None:
         return None
 
 
-def _key_id() -> str | None:
+def _public_key() -> Ed25519PublicKey | None:
     try:
-        return audit.key_id(audit_trail.public_key())
+        return audit_trail.public_key()
     except ConfigError as exc:
         log.warning("audit signing key unavailable: %s", exc)
         return None
+
+
+def _latest_checkpoint(public_key: Ed25519PublicKey) -> Checkpoint | None:
+    """The newest checkpoint that verifies under the key: a row without a valid signature
+    (inserted by the database role) is never shown or offered."""
+    return audit.latest_checkpoint(db.session, public_key=public_key)
 
 
 # --- start page and verification ---------------------------------------------------------
@@ -83,17 +95,23 @@ def index() -> ResponseReturnValue:
     """Verification status, latest checkpoint, what waits for review."""
     centre_id = _me().centre_id
     last_check = queries.latest_of(centre_id, AuditEvent.AUDIT_CHAIN_VERIFY)
+    details = safe_details(last_check) if last_check else {}
     head_seq, _head_hash = audit.head(db.session)
-    overview = findings.collect(centre_id, _thresholds(), clock.now(), DEFAULT_PERIOD)
+    public_key = _public_key()
+    # Only the break-glass queue is counted here (indexed, rare rows); the anomaly rules scan
+    # every case read of their period, so they run on their own page alone.
     return render_template(
         "dpo/index.html",
         last_check=last_check,
-        last_check_details=last_check.details_dict() if last_check else {},
+        checked_entries=int_detail(details, "entries"),
+        problem=code_detail(details, "problem"),
+        broken_seq=int_detail(details, "broken_seq"),
         names=queries.usernames(centre_id, [last_check.actor_id] if last_check else []),
-        checkpoint=audit.latest_checkpoint(db.session),
-        key_id=_key_id(),
+        checkpoint=None if public_key is None else _latest_checkpoint(public_key),
+        key_id=None if public_key is None else audit.key_id(public_key),
         head_seq=head_seq,
-        overview=overview,
+        break_glass=len(findings.waiting_break_glass(centre_id)),
+        period=DEFAULT_PERIOD,
         protection=_protection(),
     )
 
@@ -141,6 +159,10 @@ def create_checkpoint() -> ResponseReturnValue:
         db.session.rollback()
         log.warning("audit checkpoint impossible: %s", exc)
         flash(KEY_MISSING, "error")
+    except audit.CheckpointError as exc:
+        db.session.rollback()
+        log.error("audit checkpoint refused: %s", exc)
+        flash(NOT_SIGNED, "error")
     else:
         flash(
             _l(
@@ -163,15 +185,15 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
 @require(Permission.AUDIT_READ)
 def download_checkpoint() -> ResponseReturnValue:
     """The latest signed checkpoint, to keep outside the server."""
-    checkpoint = audit.latest_checkpoint(db.session)
+    public_key = _public_key()
+    if public_key is None:
+        flash(KEY_MISSING, "error")
+        return redirect(url_for("dpo.index"))
+    checkpoint = _latest_checkpoint(public_key)
     if checkpoint is None:
         flash(_l("Es gibt noch keinen Prüfpunkt."), "warning")
         return redirect(url_for("dpo.index"))
-    try:
-        body = audit.to_json(checkpoint, audit_trail.public_key())
-    except ConfigError:
-        flash(KEY_MISSING, "error")
-        return redirect(url_for("dpo.index"))
+    body = audit.to_json(checkpoint, public_key)
     return _download(body, "application/json", f"pruefpunkt-{checkpoint.seq}.json")
 
 
@@ -211,12 +233,12 @@ def search() -> ResponseReturnValue:
         form=form,
         page=page,
         names=queries.usernames_for(_me().centre_id, page.items),
-        filters=form.described(),
+        filters=form.query_args(),
     )
 
 
 def _search_url(form: LogSearchForm) -> str:
-    return url_for("dpo.search") + "?" + urlencode(form.described())
+    return url_for("dpo.search") + "?" + urlencode(form.query_args())
 
 
 @bp.post("/protokoll/export")
@@ -245,6 +267,11 @@ def export() -> ResponseReturnValue:
         log.warning("audit export impossible: %s", exc)
         flash(KEY_MISSING, "error")
         return redirect(_search_url(form))
+    except audit.CheckpointError as exc:
+        db.session.rollback()
+        log.error("audit export refused, no checkpoint: %s", exc)
+        flash(NOT_SIGNED, "error")
+        return redirect(_search_url(form))
     response = Response(result.content, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
     response.headers["Cache-Control"] = "no-store"
@@ -255,7 +282,7 @@ def export() -> ResponseReturnValue:
 
 
 def _object_form() -> ObjectForm:
-    return ObjectForm(formdata=request.args or None, centre_id=_me().centre_id)
+    return ObjectForm(formdata=request.args or None)
 
 
 @bp.get("/zugriffe")
@@ -267,7 +294,7 @@ def access_report() -> ResponseReturnValue:
         return render_template("dpo/access_form.html", form=form)
     if not form.validate():
         return render_template("dpo/access_form.html", form=form), 400
-    object_type, object_id = form.object_type.data, form.object_id.data.strip()
+    object_type, object_id = form.object_type.data, form.object_id.data
     items = queries.entries(queries.about_object(_me().centre_id, object_type, object_id))
     operations.record_access_report(
         _me(), object_type, object_id, variant="full", entries=len(items)
@@ -293,7 +320,7 @@ def art15_report() -> ResponseReturnValue:
         return render_template("dpo/access_form.html", form=form)
     if not form.validate():
         return render_template("dpo/access_form.html", form=form), 400
-    object_type, object_id = form.object_type.data, form.object_id.data.strip()
+    object_type, object_id = form.object_type.data, form.object_id.data
     items = queries.entries(queries.consultations_of(_me().centre_id, object_type, object_id))
     operations.record_access_report(
         _me(), object_type, object_id, variant="art15", entries=len(items)
