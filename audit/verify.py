@@ -69,6 +69,8 @@ class Verification:
         return f"audit log BROKEN at entry {self.seq}: {self.problem.value} — {self.explanation}"
 
 
+PROGRESS_EVERY = 10_000
+
 #: Builds the verdict for a finding at a sequence number.
 Reporter = Callable[[Problem, int, str], Verification]
 
@@ -78,11 +80,13 @@ def verify(
     public_key: Ed25519PublicKey,
     *,
     external: Iterable[Checkpoint] = (),
+    progress: Callable[[int], None] | None = None,
 ) -> Verification:
     """Check every hash, every link, and every checkpoint (stored and ``external`` ones).
 
     ``external`` are checkpoints kept off the server: only they can prove that entries were
     cut off the end, because whoever truncates the table can delete stored checkpoints too.
+    ``progress`` is told the number of entries checked so far, every PROGRESS_EVERY entries.
     """
     checkpoints = [*stored_checkpoints(executor), *external]
     forged: list[Checkpoint] = []
@@ -119,6 +123,8 @@ def verify(
         if malformed is not None:
             return broken(Problem.MALFORMED, entry.seq, malformed)
         count, last_seq, last_hash = count + 1, entry.seq, entry.entry_hash
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
         signed = expected_at.get(entry.seq)
         if signed is not None and signed != {entry.entry_hash}:
             return broken(

@@ -8,10 +8,12 @@ page shows when the chain was last checked and with what result.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TextIO
 
 import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.exc import SQLAlchemyError
 
 import audit
@@ -81,7 +83,7 @@ def verify(checkpoint_files: tuple[Path, ...], public_key_file: Path | None) -> 
         except (audit.CheckpointError, ConfigError) as exc:
             raise click.ClickException(str(exc)) from None
         try:
-            result = audit.verify(db.session, public, external=external)
+            result = _verify_with_progress(public, external)
         except (ValueError, OverflowError, SQLAlchemyError) as exc:
             # Only rows written around the library (and around the database's CHECKs) get
             # here: a time or number no driver can read.
@@ -94,6 +96,21 @@ def verify(checkpoint_files: tuple[Path, ...], public_key_file: Path | None) -> 
     click.echo(result.summary())
     if not result.intact:
         raise SystemExit(1)
+
+
+def _verify_with_progress(
+    public: Ed25519PublicKey, external: list[audit.Checkpoint]
+) -> audit.Verification:
+    """audit.verify with a progress bar on stderr (drawn only on a terminal)."""
+    total = audit.store.count_entries(db.session)
+    with click.progressbar(length=total, label="verifying", file=sys.stderr) as bar:
+        done = [0]
+
+        def advance(checked: int) -> None:
+            bar.update(checked - done[0])
+            done[0] = checked
+
+        return audit.verify(db.session, public, external=external, progress=advance)
 
 
 @audit_group.command("checkpoint")
