@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -171,6 +172,20 @@ def backend(
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def engine(backend: Backend) -> Iterator[sa.Engine]:
+    """An engine on the database as the application connects to it, disposed after the test."""
+    engine = sa.create_engine(backend.url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def key() -> Ed25519PrivateKey:
+    """An audit checkpoint signing key."""
+    return Ed25519PrivateKey.generate()
 
 
 # --- app and clients ------------------------------------------------------------------

@@ -4,7 +4,6 @@ PostgreSQL, and the signer's state file refusing nonsense."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -12,15 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import audit
 from audit import AuditEvent, Outcome, signer_state
-
-NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(backend):
-    engine = sa.create_engine(backend.url)
-    yield engine
-    engine.dispose()
+from tests.support.audit_log import NOW
 
 
 def _first_entry(engine) -> audit.Entry:

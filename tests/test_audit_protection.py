@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 import sqlalchemy as sa
 
 import audit
 from audit.protection import Finding, findings
 from tests.conftest import PG_APP_ROLE, PG_OWNER_ROLE
+from tests.support.audit_log import NOW
 
 
 def _findings(url: str) -> list[Finding]:
@@ -122,7 +121,7 @@ def test_the_service_role_may_take_but_not_remove_the_append_lock(backend):
                 connection,
                 audit.AuditEvent.SYSTEM_SETTINGS_CHANGE,
                 audit.Outcome.SUCCESS,
-                now=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+                now=NOW,
                 object_type="instance",
             )
         with engine.connect() as connection:

@@ -11,10 +11,8 @@ from __future__ import annotations
 import json
 import stat
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -25,22 +23,16 @@ import audit
 from audit import GENESIS_HASH, AuditEvent, CheckpointError, Entry, Outcome, signer_state
 from audit.checkpoint import stored_checkpoints
 from audit.consistency import extends
-from audit.store import entry_at, iter_entries
+from audit.store import entry_at
+from tests.support.audit_log import (
+    NOW,
+    insert_unsigned_checkpoint,
+    owner_without_triggers,
+    rehashed,
+    rewrite_from,
+)
 
-NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 ENTRIES = 6
-
-
-@pytest.fixture
-def key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
-
-
-@pytest.fixture
-def engine(backend) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(backend.url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
@@ -56,50 +48,6 @@ def chain(engine) -> list[Entry]:
             )
             for number in range(ENTRIES)
         ]
-
-
-@contextmanager
-def owner(backend) -> Iterator[sa.Connection]:
-    """Someone who owns the database, with the audit tables' triggers out of the way."""
-    engine = sa.create_engine(backend.owner_url)
-    try:
-        with engine.begin() as connection:
-            if backend.name == "sqlite":
-                names = connection.execute(
-                    sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-                ).scalars()
-                for name in list(names):
-                    connection.execute(sa.text(f"DROP TRIGGER {name}"))
-            else:
-                for table in ("audit_entry", "audit_checkpoint"):
-                    connection.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-            yield connection
-    finally:
-        engine.dispose()
-
-
-def rewrite_from(connection: sa.Connection, seq: int, **changes: object) -> None:
-    """Change entry ``seq`` and recompute every hash from there on: a chain consistent in
-    itself, but not with a head signed before."""
-    table = audit.audit_entry
-    entries = list(iter_entries(connection, after=seq - 1))
-    previous = entries[0].prev_hash
-    # Two passes: the new hashes must not collide with the old ones (unique columns).
-    for entry in entries:
-        connection.execute(
-            sa.update(table)
-            .where(table.c.seq == entry.seq)
-            .values(prev_hash=f"{entry.seq:064x}", entry_hash=f"{entry.seq + 10**6:064x}")
-        )
-    for entry in entries:
-        changed = replace(entry, prev_hash=previous, **(changes if entry.seq == seq else {}))
-        changed = replace(changed, entry_hash=changed.computed_hash())
-        connection.execute(
-            sa.update(table)
-            .where(table.c.seq == entry.seq)
-            .values({column.name: getattr(changed, column.name) for column in table.columns})
-        )
-        previous = changed.entry_hash
 
 
 def consistent(engine: sa.Engine, seq: int, head_hash: str) -> bool:
@@ -130,14 +78,14 @@ def test_a_log_does_not_extend_a_head_it_never_had(engine, chain):
 
 
 def test_a_truncated_log_no_longer_extends_the_old_head(backend, engine, chain):
-    with owner(backend) as connection:
+    with owner_without_triggers(backend) as connection:
         connection.execute(sa.delete(audit.audit_entry).where(audit.audit_entry.c.seq > 4))
     assert not consistent(engine, ENTRIES, chain[-1].entry_hash)  # the anchor is gone
     assert consistent(engine, 4, chain[3].entry_hash)
 
 
 def test_a_rewritten_log_no_longer_extends_the_old_head(backend, engine, chain):
-    with owner(backend) as connection:
+    with owner_without_triggers(backend) as connection:
         rewrite_from(connection, 2, actor_id=99)
     # The tail is consistent in itself, so the genesis head is still extended …
     assert consistent(engine, 0, GENESIS_HASH)
@@ -148,10 +96,9 @@ def test_a_rewritten_log_no_longer_extends_the_old_head(backend, engine, chain):
 
 
 def test_a_broken_link_after_the_anchor_is_not_an_extension(backend, engine, chain):
-    with owner(backend) as connection:
+    with owner_without_triggers(backend) as connection:
         # Entry 4 rehashed with another predecessor: its own hash is right, its link is not.
-        entry = replace(entry_at(connection, 4), prev_hash="f" * 64)
-        entry = replace(entry, entry_hash=entry.computed_hash())
+        entry = rehashed(replace(entry_at(connection, 4), prev_hash="f" * 64))
         connection.execute(
             sa.update(audit.audit_entry)
             .where(audit.audit_entry.c.seq == 4)
@@ -165,7 +112,7 @@ def test_a_broken_link_after_the_anchor_is_not_an_extension(backend, engine, cha
 
 
 def test_an_edited_entry_after_the_anchor_is_not_an_extension(backend, engine, chain):
-    with owner(backend) as connection:
+    with owner_without_triggers(backend) as connection:
         connection.execute(
             sa.update(audit.audit_entry).where(audit.audit_entry.c.seq == 5).values(actor_id=1)
         )
@@ -176,7 +123,7 @@ def test_an_edited_entry_after_the_anchor_is_not_an_extension(backend, engine, c
 
 
 def test_a_gap_after_the_anchor_is_not_an_extension(backend, engine, chain):
-    with owner(backend) as connection:
+    with owner_without_triggers(backend) as connection:
         connection.execute(sa.delete(audit.audit_entry).where(audit.audit_entry.c.seq == 4))
     assert not consistent(engine, 2, chain[1].entry_hash)
     assert not consistent(engine, 3, chain[2].entry_hash)
@@ -207,7 +154,7 @@ def test_create_checkpoint_signs_when_the_log_extends_the_last_signed_head(engin
 def test_create_checkpoint_refuses_after_the_tail_was_recomputed(backend, engine, key, chain):
     with engine.begin() as connection:
         signed = audit.create_checkpoint(connection, key, NOW)
-    with owner(backend) as connection:
+    with owner_without_triggers(backend) as connection:
         rewrite_from(connection, 3, outcome="failure")
         connection.execute(sa.delete(audit.audit_checkpoint))
     with engine.connect() as connection:
@@ -224,7 +171,7 @@ def test_create_checkpoint_refuses_after_the_tail_was_recomputed(backend, engine
 def test_create_checkpoint_refuses_after_the_log_was_truncated(backend, engine, key, chain):
     with engine.begin() as connection:
         signed = audit.create_checkpoint(connection, key, NOW)
-    with owner(backend) as connection:
+    with owner_without_triggers(backend) as connection:
         connection.execute(sa.delete(audit.audit_entry).where(audit.audit_entry.c.seq > 2))
         connection.execute(sa.delete(audit.audit_checkpoint))
     with pytest.raises(CheckpointError, match="not signing"), engine.begin() as connection:
@@ -236,7 +183,7 @@ def test_create_checkpoint_refuses_after_the_log_was_truncated(backend, engine, 
 def test_create_checkpoint_without_a_last_signed_head_signs_whatever_is_there(
     backend, engine, key, chain
 ):
-    with owner(backend) as connection:
+    with owner_without_triggers(backend) as connection:
         rewrite_from(connection, 1, actor_id=42)
     with engine.begin() as connection:
         checkpoint = audit.create_checkpoint(connection, key, NOW)
@@ -363,23 +310,13 @@ def test_the_state_and_create_checkpoint_together(engine, key, state, chain):
 # --- latest_checkpoint with the public key ---------------------------------------------------
 
 
-def insert_unsigned(engine: sa.Engine, entry: Entry, **fields: object) -> None:
-    """A checkpoint row the application's role may insert: it names a real entry."""
-    values = {"signed_at": NOW + timedelta(days=365), "key_id": "0" * 32, "signature": "AA=="}
-    values.update(fields)
-    with engine.begin() as connection:
-        connection.execute(
-            sa.insert(audit.audit_checkpoint).values(
-                seq=entry.seq, head_hash=entry.entry_hash, **values
-            )
-        )
-
-
 def test_latest_checkpoint_with_a_key_skips_rows_that_key_did_not_sign(engine, key, chain):
     with engine.begin() as connection:
         signed = audit.create_checkpoint(connection, key, NOW)
-    insert_unsigned(engine, chain[2])
-    insert_unsigned(engine, chain[3], key_id=audit.key_id(key.public_key()), signature="x")
+    insert_unsigned_checkpoint(engine, chain[2])
+    insert_unsigned_checkpoint(
+        engine, chain[3], key_id=audit.key_id(key.public_key()), signature="x"
+    )
     intruder = Ed25519PrivateKey.generate()
     with engine.begin() as connection:
         foreign = audit.create_checkpoint(connection, intruder, NOW + timedelta(days=1))
@@ -396,8 +333,8 @@ def test_latest_checkpoint_with_a_key_skips_rows_that_key_did_not_sign(engine, k
 def test_latest_checkpoint_with_a_key_is_none_when_none_verifies(engine, key, chain):
     with engine.connect() as connection:
         assert audit.latest_checkpoint(connection, key.public_key()) is None  # no rows at all
-    insert_unsigned(engine, chain[0])
-    insert_unsigned(engine, chain[-1], key_id=audit.key_id(key.public_key()))
+    insert_unsigned_checkpoint(engine, chain[0])
+    insert_unsigned_checkpoint(engine, chain[-1], key_id=audit.key_id(key.public_key()))
     with engine.connect() as connection:
         assert audit.latest_checkpoint(connection, key.public_key()) is None
         unsigned = audit.latest_checkpoint(connection)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +13,7 @@ from audit import AuditEvent, signer_state
 from audit.store import entry_at
 from servicestelle import audit_trail
 from servicestelle.extensions import db
+from tests.support.audit_log import owner_without_triggers, rewrite_from
 
 
 def _state_file(app):
@@ -30,38 +30,9 @@ def _record(app, count: int = 1) -> None:
 def _rewrite_history(backend) -> None:
     """An owner of the database edits entry 1, recomputes every hash after it and removes
     the stored checkpoints — a log consistent in itself, but not with what was signed."""
-    engine = sa.create_engine(backend.owner_url)
-    table = audit.audit_entry
-    with engine.begin() as connection:
-        if backend.name == "sqlite":
-            for name in connection.execute(
-                sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            ).scalars():
-                connection.execute(sa.text(f"DROP TRIGGER {name}"))
-        else:
-            for name in ("audit_entry", "audit_checkpoint"):
-                connection.execute(sa.text(f"ALTER TABLE {name} DISABLE TRIGGER USER"))
+    with owner_without_triggers(backend) as connection:
         connection.execute(sa.delete(audit.audit_checkpoint))
-        previous = audit.GENESIS_HASH
-        entries = connection.execute(sa.select(table).order_by(table.c.seq)).all()
-        for row in entries:
-            entry = replace(audit.store.entry_from_row(row), prev_hash=previous)
-            if entry.seq == 1:
-                entry = replace(entry, request_id="rewritten")
-            entry = replace(entry, entry_hash=entry.computed_hash())
-            # Two passes would be needed for the unique hash columns; rows are rewritten in
-            # order, and each new hash is new, so one pass suffices.
-            connection.execute(
-                sa.update(table)
-                .where(table.c.seq == entry.seq)
-                .values(
-                    prev_hash=entry.prev_hash,
-                    entry_hash=entry.entry_hash,
-                    request_id=entry.request_id,
-                )
-            )
-            previous = entry.entry_hash
-    engine.dispose()
+        rewrite_from(connection, 1, request_id="rewritten")
 
 
 def test_a_committed_checkpoint_is_remembered_beside_the_key(app):

@@ -14,7 +14,7 @@ import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -24,21 +24,16 @@ import audit
 from audit import AuditEvent, Checkpoint, Entry, Outcome, Problem, Purpose
 from audit.checkpoint import signed_message
 from audit.store import entry_from_row, iter_entries
+from tests.support.audit_log import (
+    NOW,
+    check,
+    insert_row,
+    insert_unsigned_checkpoint,
+    rehashed,
+    row_of,
+)
 
-NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 ENTRIES = 8
-
-
-@pytest.fixture
-def key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
-
-
-@pytest.fixture
-def engine(backend) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(backend.url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
@@ -83,12 +78,6 @@ def checkpoint_now(engine: sa.Engine, key: Ed25519PrivateKey) -> Checkpoint:
 def exported(checkpoint: Checkpoint, key: Ed25519PrivateKey) -> str:
     """The checkpoint file the DPO keeps off the server."""
     return audit.to_json(checkpoint, key.public_key())
-
-
-def check(engine: sa.Engine, key: Ed25519PrivateKey, *files: str) -> audit.Verification:
-    external = [audit.from_json(text) for text in files]
-    with engine.connect() as connection:
-        return audit.verify(connection, key.public_key(), external=external)
 
 
 @contextmanager
@@ -166,9 +155,10 @@ def set_seq(connection: sa.Connection, old: int, new: int) -> None:
 
 def overwrite(connection: sa.Connection, entry: Entry) -> None:
     """Write every field of ``entry`` over the row with its seq."""
-    values = {column.name: getattr(entry, column.name) for column in audit.audit_entry.columns}
     connection.execute(
-        sa.update(audit.audit_entry).where(audit.audit_entry.c.seq == entry.seq).values(values)
+        sa.update(audit.audit_entry)
+        .where(audit.audit_entry.c.seq == entry.seq)
+        .values(row_of(entry))
     )
 
 
@@ -177,11 +167,6 @@ def stored(connection: sa.Connection, seq: int) -> Entry:
         sa.select(audit.audit_entry).where(audit.audit_entry.c.seq == seq)
     ).one()
     return entry_from_row(row)
-
-
-def rehashed(entry: Entry) -> Entry:
-    """What an attacker who knows SHA-256 does after an edit: recompute the entry's hash."""
-    return replace(entry, entry_hash=entry.computed_hash())
 
 
 def assert_broken(verdict: audit.Verification, problem: Problem, seq: int) -> None:
@@ -370,11 +355,11 @@ def test_swapped_rows_are_reported_as_reordered_at_the_lower_seq(
 
 
 def test_swapped_neighbours_are_reported_as_reordered(backend, engine, key, chain):
-    """BUG (audit/verify.py, _content_problem): to tell a moved entry from an edited one, the
+    """Regression (fixed; audit/verify.py, _content_problem): to tell a moved entry from an edited one, the
     verifier assumes the entry was written right after the *current* position of its
     predecessor (``seq_of_hash(prev_hash) + 1``). When two neighbours swap, that predecessor
     has moved too (to ``high``), so the guess is ``high + 1``, the hash does not match there,
-    and a pure reordering is reported as ``edited``. Fix: do not derive the position from
+    and a pure reordering is reported as ``edited``. The fix: do not derive the position from
     the predecessor's current seq; try ``before + 1`` first and otherwise find the seq the
     hash was computed for, e.g. ``next((s for s in range(1, head_seq + 2) if
     entry.computed_hash(seq=s) == entry.entry_hash), None)`` (one SHA-256 per position, on
@@ -425,16 +410,16 @@ def test_an_entry_inserted_before_the_first_is_refused_and_else_reported(
         prev_hash="1" * 64,
         entry_hash="",
     )
-    row = {c.name: getattr(rehashed(invented), c.name) for c in audit.audit_entry.columns}
+    hashed = rehashed(invented)
     # The application's role: refused (it does not continue the chain, and seq >= 1).
     with (
         pytest.raises(sa.exc.IntegrityError, match="continue the chain"),
         engine.begin() as connection,
     ):
-        connection.execute(sa.insert(audit.audit_entry).values(row))
+        insert_row(connection, hashed)
     assert check(engine, key).intact
     with attacker(backend) as connection:
-        connection.execute(sa.insert(audit.audit_entry).values(row))
+        insert_row(connection, hashed)
     verdict = check(engine, key)
     assert_broken(verdict, Problem.REORDERED, 0)
     assert "before the first one ever written" in verdict.explanation
@@ -524,11 +509,11 @@ def test_two_signed_checkpoints_that_disagree_are_reported(engine, key, chain):
 
 
 def test_a_stored_checkpoint_with_an_unreadable_signature_is_reported(engine, key, chain):
-    """BUG (audit/checkpoint.py, _from_row): a stored signature that is not valid base64
+    """Regression (fixed; audit/checkpoint.py, _from_row): a stored signature that is not valid base64
     (here "x") makes ``base64.b64decode`` raise binascii.Error inside ``verify``, so
     verification crashes instead of reporting a forged checkpoint. The application's role
     may INSERT checkpoints, and rows cannot be deleted, so one such row breaks every later
-    verification for good. Fix: in ``_from_row`` decode with ``validate=True`` inside
+    verification for good. The fix: in ``_from_row`` decode with ``validate=True`` inside
     ``try``/``except (ValueError, binascii.Error)`` and use ``b""`` as the signature, so
     ``is_signed_by`` is False and verify reports ``forged checkpoint`` at that seq.
     """
@@ -546,20 +531,6 @@ def test_a_stored_checkpoint_with_an_unreadable_signature_is_reported(engine, ke
 
 
 # --- unsigned checkpoint rows never hide the chain -----------------------------------------
-
-
-def insert_unsigned_checkpoint(engine: sa.Engine, entry: Entry, signature: str = "AA==") -> None:
-    """What the application's role can do: store a checkpoint row that names a real entry."""
-    with engine.begin() as connection:
-        connection.execute(
-            sa.insert(audit.audit_checkpoint).values(
-                seq=entry.seq,
-                head_hash=entry.entry_hash,
-                signed_at=NOW + timedelta(days=365),
-                key_id="0" * 32,
-                signature=signature,
-            )
-        )
 
 
 def test_an_unsigned_stored_checkpoint_does_not_stop_the_chain_from_being_walked(
@@ -622,11 +593,7 @@ FAR = 10**12  # an unbounded search would hash this many positions
 
 def insert_far_above_the_head(connection: sa.Connection, template: Entry) -> Entry:
     far = rehashed(replace(template, seq=FAR, prev_hash="9" * 64))
-    connection.execute(
-        sa.insert(audit.audit_entry).values(
-            {column.name: getattr(far, column.name) for column in audit.audit_entry.columns}
-        )
-    )
+    insert_row(connection, far)
     return far
 
 

@@ -10,33 +10,38 @@ Tests marked ``BUG`` in their docstring fail on purpose: they show a defect in `
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import audit
 from audit import AuditEvent, Entry, Outcome, Problem, Purpose
 from audit.chain import encode_details, parse_details
 from audit.store import iter_entries
 from audit.wellformed import DetailsCache, problem_with
+from tests.support.audit_log import NOW, check, insert_row, make_entry, next_entry
 
-NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 WRITTEN = 3
+#: What record() writes for a counsellor's case read (all but seq, time and the hashes).
+A_CASE_READ: dict[str, Any] = {
+    "actor_id": 7,
+    "role": "counsellor",
+    "centre_id": 1,
+    "action": AuditEvent.CASE_CONTENT_READ.value,
+    "object_type": "case",
+    "object_id": "12",
+    "purpose": Purpose.COUNSELLING.value,
+    "outcome": Outcome.SUCCESS.value,
+    "request_id": "req-1",
+    "details": '{"fields":["title"]}',
+}
 
 
 @pytest.fixture
-def key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
-
-
-@pytest.fixture
-def engine(backend) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(backend.url)
+def engine(engine: sa.Engine) -> sa.Engine:
+    """The engine of tests/conftest.py, on a log of WRITTEN case reads."""
     with engine.begin() as connection:
         for number in range(WRITTEN):
             audit.record(
@@ -51,49 +56,16 @@ def engine(backend) -> Iterator[sa.Engine]:
                 purpose=Purpose.COUNSELLING,
                 details={"fields": ["title"]},
             )
-    yield engine
-    engine.dispose()
-
-
-def next_entry(connection: sa.Connection, **fields: Any) -> Entry:
-    """A self-consistent next entry: seq = head + 1, prev_hash = head hash, hash computed."""
-    seq, prev_hash = audit.head(connection)
-    values: dict[str, Any] = {
-        "seq": seq + 1,
-        "ts": NOW,
-        "actor_id": 7,
-        "role": "counsellor",
-        "centre_id": 1,
-        "action": AuditEvent.CASE_CONTENT_READ.value,
-        "object_type": "case",
-        "object_id": "12",
-        "purpose": Purpose.COUNSELLING.value,
-        "outcome": Outcome.SUCCESS.value,
-        "request_id": "req-1",
-        "details": '{"fields":["title"]}',
-        "prev_hash": prev_hash,
-        "entry_hash": "",
-    }
-    values.update(fields)
-    entry = Entry(**values)
-    return replace(entry, entry_hash=entry.computed_hash())
+    return engine
 
 
 def insert_as_app(engine: sa.Engine, **fields: Any) -> Entry:
-    """INSERT the next entry directly as the application's role (no record())."""
+    """INSERT a self-consistent next entry (a case read, with ``fields`` changed) directly
+    as the application's role (no record())."""
     with engine.begin() as connection:
-        entry = next_entry(connection, **fields)
-        connection.execute(
-            sa.insert(audit.audit_entry).values(
-                {column.name: getattr(entry, column.name) for column in audit.audit_entry.columns}
-            )
-        )
+        entry = next_entry(connection, **{**A_CASE_READ, **fields})
+        insert_row(connection, entry)
     return entry
-
-
-def check(engine: sa.Engine, key: Ed25519PrivateKey) -> audit.Verification:
-    with engine.connect() as connection:
-        return audit.verify(connection, key.public_key())
 
 
 # --- what record() would have written is well-formed ----------------------------------------
@@ -215,41 +187,24 @@ def test_the_first_rule_broken_is_the_one_reported(engine, key):
 # --- the rules one by one, without a database -------------------------------------------------
 
 
-def entry(**fields: Any) -> Entry:
-    values: dict[str, Any] = {
-        "seq": 1,
-        "ts": NOW,
-        "actor_id": None,
-        "role": None,
-        "centre_id": None,
-        "action": AuditEvent.AUTH_LOGOUT.value,
-        "object_type": None,
-        "object_id": None,
-        "purpose": None,
-        "outcome": Outcome.SUCCESS.value,
-        "request_id": None,
-        "details": "{}",
-        "prev_hash": audit.GENESIS_HASH,
-        "entry_hash": "",
-    }
-    values.update(fields)
-    return Entry(**values)
-
-
 def test_problem_with_accepts_every_event_outcome_and_purpose():
     cache = DetailsCache()
     for event in AuditEvent:
         for outcome in Outcome:
             assert (
                 problem_with(
-                    entry(action=event.value, outcome=outcome.value, purpose="dpo_audit"), cache
+                    make_entry(action=event.value, outcome=outcome.value, purpose="dpo_audit"),
+                    cache,
                 )
                 is None
             )
             if not event.requires_purpose:
-                assert problem_with(entry(action=event.value, outcome=outcome.value), cache) is None
+                assert (
+                    problem_with(make_entry(action=event.value, outcome=outcome.value), cache)
+                    is None
+                )
     for purpose in Purpose:
-        read = entry(action=AuditEvent.CASE_CONTENT_READ.value, purpose=purpose.value)
+        read = make_entry(action=AuditEvent.CASE_CONTENT_READ.value, purpose=purpose.value)
         assert problem_with(read, cache) is None
 
 
@@ -257,7 +212,7 @@ def test_problem_with_accepts_text_that_is_not_printable_but_not_escaped_either(
     # U+00A0 (no-break space) and U+3000 (ideographic space) are separators, not controls.
     for text in ("a\u00a0b", "\u3000", "Zoë\u00a0€", "a\\x0ab", "a\\\\b"):
         assert (
-            problem_with(entry(role=text, object_type=text, request_id=text), DetailsCache())
+            problem_with(make_entry(role=text, object_type=text, request_id=text), DetailsCache())
             is None
         )
 
@@ -332,23 +287,23 @@ def test_verify_checks_repeated_details_once(engine, key, counting):
 )
 def test_details_that_are_not_a_json_object_read_as_empty(text):
     assert parse_details(text) == {}
-    assert entry(details=text).details_dict() == {}
+    assert make_entry(details=text).details_dict() == {}
 
 
 def test_details_that_are_a_json_object_read_back_as_stored():
     text = '{"a": 1, "b": ["x", null, true]}'
     assert parse_details(text) == {"a": 1, "b": ["x", None, True]}
-    assert entry(details=text).details_dict() == json.loads(text)
+    assert make_entry(details=text).details_dict() == json.loads(text)
 
 
 def test_details_nested_too_deep_for_the_json_parser_read_as_empty_and_are_malformed(engine, key):
-    """BUG (audit/chain.py, parse_details): ``json.loads`` raises RecursionError, not
+    """Regression (fixed; audit/chain.py, parse_details): ``json.loads`` raises RecursionError, not
     ValueError, for deeply nested text such as ``"[" * 100_000 + "]" * 100_000``. The
     application's role can insert such details in an entry that continues the chain (the
     column is unlimited text), and then ``verify`` (through DetailsCache) and every
     ``Entry.details_dict()`` in the DPO workspace crash instead of reporting ``malformed``
     (the command line catches ValueError/OverflowError/SQLAlchemyError only).
-    Fix: ``except (ValueError, RecursionError): return {}`` in parse_details.
+    The fix: ``except (ValueError, RecursionError): return {}`` in parse_details.
     """
     deep = "[" * 100_000 + "]" * 100_000
     assert parse_details(deep) == {}
@@ -358,10 +313,10 @@ def test_details_nested_too_deep_for_the_json_parser_read_as_empty_and_are_malfo
 
 
 def test_an_object_id_record_would_refuse_is_malformed(engine, key):
-    """BUG (audit/wellformed.py, problem_with): record() now refuses object ids that are not
+    """Regression (fixed; audit/wellformed.py, problem_with): record() now refuses object ids that are not
     pseudonymous ids (``[A-Za-z0-9_.:+-]{1,128}``), but the verifier only checks them for
     raw control characters. A row inserted by the application's role with a name as object
-    id (exactly what the new rule keeps out) verifies as intact. Fix: in problem_with, after
+    id (exactly what the new rule keeps out) verifies as intact. The fix: in problem_with, after
     the control-character check, ``if entry.object_id is not None and not
     _OBJECT_ID.fullmatch(entry.object_id): return "the object id is not a pseudonymous id"``
     (import ``_OBJECT_ID`` from audit.store, or move the pattern to chain.py beside
