@@ -33,9 +33,9 @@ demo-code: $(BIN)/servicestelle ## Current second-factor code of a demo user: ma
 
 # The whole suite also gates branch coverage of the framework-free libraries at 100 %;
 # a part of the suite (PYTEST_ARGS) runs without the gate.
-COVERAGE_GATE := --cov=audit --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100
+COVERAGE_GATE := --cov=audit --cov=crypto --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100
 
-test: $(VENV)/.dev-installed node_modules/.installed ## The whole test suite (SQLite, PostgreSQL, Chromium); 100 % branch coverage of audit/
+test: $(VENV)/.dev-installed node_modules/.installed ## The whole test suite (SQLite, PostgreSQL, Chromium); 100 % branch coverage of audit/ and crypto/
 	$(BIN)/pytest $(if $(PYTEST_ARGS),$(PYTEST_ARGS),$(COVERAGE_GATE))
 
 lint: $(VENV)/.dev-installed ## ruff and mypy
