@@ -40,6 +40,8 @@ class _Actor(Enum):
 
 #: ``actor=CURRENT`` (the default) means the logged-in user of this request, if any.
 CURRENT = _Actor.CURRENT
+#: The type of that default, for callers passing ``actor`` through.
+CurrentActor = Literal[_Actor.CURRENT]
 #: The role written for commands run by the operator on the server.
 OPERATOR_ROLE = "operator"
 
@@ -62,7 +64,7 @@ def record(
     event: AuditEvent,
     outcome: Outcome = Outcome.SUCCESS,
     *,
-    actor: User | Literal[_Actor.CURRENT] | None = CURRENT,
+    actor: User | CurrentActor | None = CURRENT,
     object_type: str | None = None,
     object_id: str | int | None = None,
     purpose: Purpose | None = None,

@@ -110,11 +110,9 @@ def create_user(
         seed = totp.new_seed()
         user.totp_secret_sealed = _seal_seed(user, seed, "totp_secret_sealed")
         user.totp_enrolled_at = now
-    audit_trail.record(
+    _record_about(
+        user,
         AuditEvent.USER_ACCOUNT_CREATE,
-        object_type="user",
-        object_id=user.id,
-        centre_id=centre.id,
         details={"roles": sorted(role.value for role in role_set), "second_factor": bool(seed)},
     )
     db.session.commit()
@@ -235,13 +233,7 @@ def check_second_factor(
             if _use_recovery_code(user, code, now):
                 throttle.reset(keys[0])
                 left = len(unused_recovery_codes(user.id))
-                audit_trail.record(
-                    AuditEvent.AUTH_RECOVERY_CODE_USE,
-                    object_type="user",
-                    object_id=user.id,
-                    centre_id=user.centre_id,
-                    details={"left": left},
-                )
+                _record_about(user, AuditEvent.AUTH_RECOVERY_CODE_USE, details={"left": left})
                 db.session.commit()
                 log.info("recovery code used: user_id=%s left=%s", user.id, left)
                 return SecondFactorStep(
@@ -276,6 +268,26 @@ def _count_failure(
         raise
 
 
+def _record_about(
+    user: User,
+    event: AuditEvent,
+    outcome: Outcome = Outcome.SUCCESS,
+    *,
+    actor: User | audit_trail.CurrentActor | None = audit_trail.CURRENT,
+    details: dict[str, object] | None = None,
+) -> None:
+    """An entry about an account, filed under the account's centre (its DPO's view)."""
+    audit_trail.record(
+        event,
+        outcome,
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        centre_id=user.centre_id,
+        details=details,
+    )
+
+
 def _record_failure(
     user: User | None, step: str, flow: str, *, locked_scopes: frozenset[str]
 ) -> None:
@@ -307,26 +319,18 @@ def _record_failure(
 
 def record_login(user: User, *, method: str) -> None:
     """Every login step done (``method``: how the last step was passed)."""
-    audit_trail.record(
-        AuditEvent.AUTH_LOGIN_SUCCESS,
-        actor=user,
-        object_type="user",
-        object_id=user.id,
-        details={"method": method},
-    )
+    _record_about(user, AuditEvent.AUTH_LOGIN_SUCCESS, actor=user, details={"method": method})
     db.session.commit()
 
 
 def record_reauthentication(user: User) -> None:
     """Password and code confirmed again before a sensitive action."""
-    audit_trail.record(
-        AuditEvent.AUTH_REAUTH_SUCCESS, actor=user, object_type="user", object_id=user.id
-    )
+    _record_about(user, AuditEvent.AUTH_REAUTH_SUCCESS, actor=user)
     db.session.commit()
 
 
 def record_logout(user: User) -> None:
-    audit_trail.record(AuditEvent.AUTH_LOGOUT, actor=user, object_type="user", object_id=user.id)
+    _record_about(user, AuditEvent.AUTH_LOGOUT, actor=user)
     db.session.commit()
 
 
@@ -397,11 +401,10 @@ def confirm_enrolment(user: User, code: str, *, keep_token: str | None) -> Enrol
     user.totp_enrolled_at = now
     codes = _replace_recovery_codes(user, now)
     ended = end_user_sessions(user.id, keep_token=keep_token)
-    audit_trail.record(
+    _record_about(
+        user,
         AuditEvent.AUTH_SECOND_FACTOR_ENROL,
         actor=user,
-        object_type="user",
-        object_id=user.id,
         details={"other_sessions_ended": ended},
     )
     db.session.commit()
@@ -411,9 +414,7 @@ def confirm_enrolment(user: User, code: str, *, keep_token: str | None) -> Enrol
 
 def regenerate_recovery_codes(user: User) -> list[str]:
     codes = _replace_recovery_codes(user, clock.now())
-    audit_trail.record(
-        AuditEvent.AUTH_RECOVERY_CODES_REGENERATE, actor=user, object_type="user", object_id=user.id
-    )
+    _record_about(user, AuditEvent.AUTH_RECOVERY_CODES_REGENERATE, actor=user)
     db.session.commit()
     log.info("recovery codes regenerated: user_id=%s", user.id)
     return codes
@@ -480,11 +481,10 @@ def change_own_password(
         raise AccountError(str(_l("Das neue Passwort muss sich vom bisherigen unterscheiden.")))
     _set_password(user, new_password, must_change=False)
     ended = end_user_sessions(user.id, keep_token=keep_token)
-    audit_trail.record(
+    _record_about(
+        user,
         AuditEvent.AUTH_PASSWORD_CHANGE,
         actor=user,
-        object_type="user",
-        object_id=user.id,
         details={"forced": current_password is None, "other_sessions_ended": ended},
     )
     db.session.commit()
@@ -542,12 +542,10 @@ def set_roles(actor: User, user: User, roles: Iterable[Role]) -> None:
     for role in sorted(added):
         user.role_rows.append(UserRole(role=role.value))
     end_user_sessions(user.id)
-    audit_trail.record(
+    _record_about(
+        user,
         AuditEvent.USER_ROLES_CHANGE,
         actor=actor,
-        object_type="user",
-        object_id=user.id,
-        centre_id=user.centre_id,
         details={
             "added": sorted(role.value for role in added),
             "removed": sorted(role.value for role in removed),
@@ -571,13 +569,8 @@ def disable_user(actor: User | None, user: User) -> None:
     end_user_sessions(user.id)
     # Revoked, not merely paused: enabling the account again must not revive old tokens.
     revoked = revoke_tokens_of(user.id)
-    audit_trail.record(
-        AuditEvent.USER_ACCOUNT_DISABLE,
-        actor=actor,
-        object_type="user",
-        object_id=user.id,
-        centre_id=user.centre_id,
-        details={"tokens_revoked": revoked},
+    _record_about(
+        user, AuditEvent.USER_ACCOUNT_DISABLE, actor=actor, details={"tokens_revoked": revoked}
     )
     db.session.commit()
     log.info("user disabled: user_id=%s by=%s", user.id, actor.id if actor else "cli")
@@ -587,13 +580,7 @@ def enable_user(actor: User, user: User) -> None:
     _refuse_self(actor, user)
     user.is_active = True
     user.disabled_at = None
-    audit_trail.record(
-        AuditEvent.USER_ACCOUNT_ENABLE,
-        actor=actor,
-        object_type="user",
-        object_id=user.id,
-        centre_id=user.centre_id,
-    )
+    _record_about(user, AuditEvent.USER_ACCOUNT_ENABLE, actor=actor)
     db.session.commit()
     log.info("user enabled: user_id=%s by=%s", user.id, actor.id)
 
@@ -608,13 +595,8 @@ def reset_second_factor(actor: User, user: User) -> None:
     end_user_sessions(user.id)
     # A reset is how a compromised account is recovered: the intruder's tokens go too.
     revoked = revoke_tokens_of(user.id)
-    audit_trail.record(
-        AuditEvent.AUTH_SECOND_FACTOR_RESET,
-        actor=actor,
-        object_type="user",
-        object_id=user.id,
-        centre_id=user.centre_id,
-        details={"tokens_revoked": revoked},
+    _record_about(
+        user, AuditEvent.AUTH_SECOND_FACTOR_RESET, actor=actor, details={"tokens_revoked": revoked}
     )
     db.session.commit()
     log.info("second factor reset: user_id=%s by=%s", user.id, actor.id)
@@ -631,13 +613,8 @@ def reset_password(actor: User, user: User, new_password: str) -> None:
     throttle.reset(_throttle_keys(user.username, "")[0])
     end_user_sessions(user.id)
     revoked = revoke_tokens_of(user.id)
-    audit_trail.record(
-        AuditEvent.AUTH_PASSWORD_RESET,
-        actor=actor,
-        object_type="user",
-        object_id=user.id,
-        centre_id=user.centre_id,
-        details={"tokens_revoked": revoked},
+    _record_about(
+        user, AuditEvent.AUTH_PASSWORD_RESET, actor=actor, details={"tokens_revoked": revoked}
     )
     db.session.commit()
     log.info("password reset by admin: user_id=%s by=%s", user.id, actor.id)

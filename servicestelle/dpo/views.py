@@ -285,15 +285,19 @@ def _object_form() -> ObjectForm:
     return ObjectForm(formdata=request.args or None)
 
 
+def _object_form_page(form: ObjectForm) -> ResponseReturnValue:
+    """The object form: empty when nothing was asked yet, with its errors (400) otherwise."""
+    page = render_template("dpo/access_form.html", form=form)
+    return (page, 400) if request.args else page
+
+
 @bp.get("/zugriffe")
 @require(Permission.AUDIT_READ)
 def access_report() -> ResponseReturnValue:
     """Every entry about one object: when, who, in which role, what, why, with what result."""
     form = _object_form()
-    if not request.args:
-        return render_template("dpo/access_form.html", form=form)
-    if not form.validate():
-        return render_template("dpo/access_form.html", form=form), 400
+    if not request.args or not form.validate():
+        return _object_form_page(form)
     object_type, object_id = form.object_type.data, form.object_id.data
     items = queries.entries(queries.about_object(_me().centre_id, object_type, object_id))
     operations.record_access_report(
@@ -316,10 +320,8 @@ def access_report() -> ResponseReturnValue:
 def art15_report() -> ResponseReturnValue:
     """What a client is owed under Art. 15: dates and purposes of consultations, no staff."""
     form = _object_form()
-    if not request.args:
-        return render_template("dpo/access_form.html", form=form)
-    if not form.validate():
-        return render_template("dpo/access_form.html", form=form), 400
+    if not request.args or not form.validate():
+        return _object_form_page(form)
     object_type, object_id = form.object_type.data, form.object_id.data
     items = queries.entries(queries.consultations_of(_me().centre_id, object_type, object_id))
     operations.record_access_report(
