@@ -33,7 +33,24 @@ class AuditEvent(StrEnum):
     AUTH_RECOVERY_CODES_REGENERATE = "auth:recovery_codes:regenerate"
     AUTH_SECOND_FACTOR_ENROL = "auth:second_factor:enrol"
     AUTH_SECOND_FACTOR_RESET = "auth:second_factor:reset"
+    CASE_BREAK_GLASS_OPEN = "case:break_glass:open"
+    CASE_CONSENT_RECORD = "case:consent:record"
+    CASE_CONSENT_WITHDRAW = "case:consent:withdraw"
+    CASE_CONTACT_ADD = "case:contact:add"
     CASE_CONTENT_READ = "case:content:read"
+    CASE_DEADLINE_ADD = "case:deadline:add"
+    CASE_DEADLINE_DONE = "case:deadline:done"
+    CASE_DOCUMENT_ADD = "case:document:add"
+    CASE_INTERVENTION_ADD = "case:intervention:add"
+    CASE_LEGAL_HOLD_SET = "case:legal_hold:set"
+    CASE_MEMBER_ADD = "case:member:add"
+    CASE_MEMBER_REMOVE = "case:member:remove"
+    CASE_RECORD_CREATE = "case:record:create"
+    CASE_RECORD_DELETE = "case:record:delete"
+    CASE_RECORD_EXPORT = "case:record:export"
+    CASE_RECORD_UPDATE = "case:record:update"
+    CRYPTO_KEK_RETIRE = "crypto:kek:retire"
+    CRYPTO_KEK_ROTATE = "crypto:kek:rotate"
     ORG_CENTRE_CREATE = "org:centre:create"
     SYSTEM_SETTINGS_CHANGE = "system:settings:change"
     USER_ACCOUNT_CREATE = "user:account:create"
@@ -51,8 +68,11 @@ class AuditEvent(StrEnum):
         return self in PURPOSE_REQUIRED
 
 
-#: Events that are a read of case content: each needs a purpose code.
-PURPOSE_REQUIRED = frozenset({AuditEvent.CASE_CONTENT_READ})
+#: Events that are a read of case content: each needs a purpose code. Opening a case by
+#: break-glass reads it, and an Art. 15 export hands its content out.
+PURPOSE_REQUIRED = frozenset(
+    {AuditEvent.CASE_CONTENT_READ, AuditEvent.CASE_BREAK_GLASS_OPEN, AuditEvent.CASE_RECORD_EXPORT}
+)
 
 
 class Outcome(StrEnum):

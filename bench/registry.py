@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bench import audit_append, audit_verify, password_load, passwords
+from bench import audit_append, audit_verify, crypto_seal, password_load, passwords
 from bench.core import Benchmark
 
 BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("passwords", lambda: [*passwords.cases(), *password_load.cases()]),
     Benchmark("audit-append", audit_append.cases),
     Benchmark("audit-verify", audit_verify.cases),
+    Benchmark("crypto-seal", crypto_seal.cases),
 )

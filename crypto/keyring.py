@@ -1,7 +1,10 @@
 """A versioned keyring of key-encryption keys, stored encrypted under a passphrase.
 
 The primary key wraps new data keys; every key still in the ring unwraps the ones it wrapped
-(Tink-style: add a key, make it primary, re-wrap, retire the old). The file is JSON holding
+(Tink-style: add a key, make it primary, re-wrap, retire the old). Beside the versioned
+key-encryption keys the ring holds a few *named* keys that are never rotated, because what
+they produce must stay comparable (the blind-index master key: rotating it would orphan every
+index) — each has one purpose, named where it is used. The file is JSON holding
 an AES-256-GCM ciphertext of the keys under a key derived from the passphrase with Argon2id;
 the header (format and KDF parameters) is the associated data, so it cannot be weakened
 without the file failing to open. Files that others may read are refused.
@@ -58,16 +61,34 @@ class Keyring:
 
     keys: dict[int, bytes] = field(repr=False)
     primary: int
+    named: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.primary not in self.keys:
             raise KeyringError("the primary key is not in the keyring")
-        if any(len(key) != KEY_BYTES for key in self.keys.values()):
+        every_key = [*self.keys.values(), *self.named.values()]
+        if any(len(key) != KEY_BYTES for key in every_key):
             raise KeyringError("keyring keys are 32 bytes")
 
     @classmethod
-    def generate(cls, random: Random = os.urandom) -> Keyring:
-        return cls({1: new_key(random)}, primary=1)
+    def generate(cls, random: Random = os.urandom, *, named: tuple[str, ...] = ()) -> Keyring:
+        return cls({1: new_key(random)}, primary=1, named={n: new_key(random) for n in named})
+
+    def named_key(self, name: str) -> bytes:
+        """A named key (e.g. the blind-index master); KeyringError if the ring has none."""
+        try:
+            return self.named[name]
+        except KeyError:
+            raise KeyringError(
+                f"the keyring holds no {name!r} key; run `servicestelle init`"
+            ) from None
+
+    def add_missing(self, names: tuple[str, ...], random: Random = os.urandom) -> list[str]:
+        """Create the named keys this version of the software needs; returns the new names."""
+        missing = [name for name in names if name not in self.named]
+        for name in missing:
+            self.named[name] = new_key(random)
+        return missing
 
     def key(self, key_id: int) -> bytes:
         """The key with this id; KeyringError once it is retired (or never existed)."""
@@ -111,6 +132,7 @@ class Keyring:
             {
                 "primary": self.primary,
                 "keys": {str(k): _b64(v) for k, v in sorted(self.keys.items())},
+                "named": {k: _b64(v) for k, v in sorted(self.named.items())},
             }
         ).encode()
         sealed = AESGCM(kdf.derive(passphrase, salt)).encrypt(nonce, payload, _aad(header))
@@ -126,6 +148,11 @@ class Keyring:
     @classmethod
     def load(cls, path: Path, passphrase: bytes) -> Keyring:
         """Open a keyring file; KeyringError for a wrong passphrase or a damaged file."""
+        return cls.load_with_kdf(path, passphrase)[0]
+
+    @classmethod
+    def load_with_kdf(cls, path: Path, passphrase: bytes) -> tuple[Keyring, PassphraseKdf]:
+        """The keyring and the passphrase hashing it was saved with (to save it alike)."""
         try:
             mode = path.stat().st_mode
             document = json.loads(path.read_text(encoding="ascii"))
@@ -152,7 +179,8 @@ class Keyring:
             raise KeyringError(f"{path} is not a keyring file") from None
         data = json.loads(payload)
         keys = {int(k): _unb64(v) for k, v in data["keys"].items()}
-        return cls(keys, primary=int(data["primary"]))
+        named = {str(k): _unb64(v) for k, v in data.get("named", {}).items()}
+        return cls(keys, primary=int(data["primary"]), named=named), kdf
 
 
 def _header(kdf: PassphraseKdf, salt: bytes) -> dict[str, object]:

@@ -27,6 +27,16 @@ PROFILES: tuple[Profile, ...] = ("production", "demo", "test")
 ENV_PREFIX = "SERVICESTELLE_"
 SECRET_KEY_FILENAME = "secret_key"  # noqa: S105 - a file name
 AUDIT_SIGNING_KEY_FILENAME = "audit-signing-key.pem"
+KEYRING_FILENAME = "keyring.json"
+#: Environment variables that would carry key material; refused (they leak to child processes
+#: and /proc/PID/environ). The passphrase comes from a file or a prompt.
+REFUSED_KEY_VARIABLES = (
+    "KEYRING_PASSPHRASE",
+    "KEYRING_KEY",
+    "KEK",
+    "MASTER_KEY",
+    "DATA_KEY",
+)
 MIN_SECRET_BYTES = 32
 #: Secrets that appear in tutorials and templates; a production instance must not use them.
 KNOWN_DEFAULT_SECRETS = frozenset(
@@ -138,10 +148,28 @@ class Settings:
     local_timezone: str = "Europe/Berlin"
     #: Art. 30 record of processing activities (TOML); the bundled template when unset.
     processing_record_file: Path | None = None
+    #: The keyring of key-encryption keys (default: in the instance folder) and the file
+    #: holding its passphrase (production: readable only by the service; else a prompt).
+    keyring_file: Path | None = None
+    keyring_passphrase_file: Path | None = None
+    #: How long a break-glass opening of a case lasts.
+    break_glass_minutes: int = 60
+    #: Cases are deleted this many years after the end of the year they were closed in.
+    retention_years: int = 3
+    #: Statutory deadlines in months (configuration, not constants: a reform is pending).
+    deadline_months_agg_15_4: int = 2
+    deadline_months_agg_21_5: int = 2
+    deadline_months_arbgg_61b: int = 3
+    #: Largest document a counsellor may attach.
+    document_max_bytes: int = 10 * 1024 * 1024
 
     @property
     def audit_signing_key_path(self) -> Path:
         return self.audit_signing_key_file or self.instance_path / AUDIT_SIGNING_KEY_FILENAME
+
+    @property
+    def keyring_path(self) -> Path:
+        return self.keyring_file or self.instance_path / KEYRING_FILENAME
 
     @property
     def is_production(self) -> bool:
@@ -190,6 +218,22 @@ class Settings:
         if self.trusted_proxies < 0:
             raise ConfigError("SERVICESTELLE_TRUSTED_PROXIES must not be negative")
         self._validate_audit()
+        self._validate_cases()
+
+    def _validate_cases(self) -> None:
+        if not 1 <= self.break_glass_minutes <= 24 * 60:
+            raise ConfigError("SERVICESTELLE_BREAK_GLASS_MINUTES must be between 1 and 1440")
+        if self.retention_years < 0:
+            raise ConfigError("SERVICESTELLE_RETENTION_YEARS must not be negative")
+        months = (
+            self.deadline_months_agg_15_4,
+            self.deadline_months_agg_21_5,
+            self.deadline_months_arbgg_61b,
+        )
+        if not all(1 <= value <= 24 for value in months):
+            raise ConfigError("deadline durations must be between 1 and 24 months")
+        if self.document_max_bytes < 1024:
+            raise ConfigError("SERVICESTELLE_DOCUMENT_MAX_BYTES must be at least 1024")
 
     def _validate_audit(self) -> None:
         if self.audit_checkpoint_minutes < 0:
@@ -241,6 +285,13 @@ class Settings:
                 "SERVICESTELLE_SECRET_KEY is not accepted; put the key in a file readable only "
                 "by the service and name it in SERVICESTELLE_SECRET_KEY_FILE"
             )
+        for name in REFUSED_KEY_VARIABLES:
+            if ENV_PREFIX + name in env:
+                raise ConfigError(
+                    f"{ENV_PREFIX}{name} is not accepted: keys and passphrases in the environment "
+                    "leak to child processes; put the keyring passphrase in a file readable only "
+                    "by the service and name it in SERVICESTELLE_KEYRING_PASSPHRASE_FILE"
+                )
         secret_file = env.get(ENV_PREFIX + "SECRET_KEY_FILE")
         if secret_file:
             secret = read_secret_file(Path(secret_file))
@@ -283,6 +334,20 @@ class Settings:
             local_timezone=env.get(ENV_PREFIX + "TIMEZONE", cls.local_timezone),
             processing_record_file=_path(env, "PROCESSING_RECORD_FILE"),
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", cls.max_content_length),
+            keyring_file=_path(env, "KEYRING_FILE"),
+            keyring_passphrase_file=_path(env, "KEYRING_PASSPHRASE_FILE"),
+            break_glass_minutes=_int(env, "BREAK_GLASS_MINUTES", cls.break_glass_minutes),
+            retention_years=_int(env, "RETENTION_YEARS", cls.retention_years),
+            deadline_months_agg_15_4=_int(
+                env, "DEADLINE_MONTHS_AGG_15_4", cls.deadline_months_agg_15_4
+            ),
+            deadline_months_agg_21_5=_int(
+                env, "DEADLINE_MONTHS_AGG_21_5", cls.deadline_months_agg_21_5
+            ),
+            deadline_months_arbgg_61b=_int(
+                env, "DEADLINE_MONTHS_ARBGG_61B", cls.deadline_months_arbgg_61b
+            ),
+            document_max_bytes=_int(env, "DOCUMENT_MAX_BYTES", cls.document_max_bytes),
         )
         settings.validate()
         return settings

@@ -45,9 +45,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 #   "none"     — ids, flags, timestamps, codes: no personal data
 #   "personal" — identifies or describes a person (usernames, names, client addresses)
 #   "secret"   — credentials and key material; never leaves the database in clear
+#   "sealed"   — AES-GCM ciphertext of case content (crypto/envelope.py); opens only with the
+#                case's data key, bound to its table, column and row
+#   "blind_index" — truncated keyed hash of a value (crypto/blind_index.py); ``info["of"]``
+#                names the field it indexes, so a test can refuse one on a special category
+CLASSIFICATIONS = frozenset({"none", "personal", "secret", "sealed", "blind_index"})
+
+
 def classified(kind: str, *args: Any, **kwargs: Any) -> Any:
     """mapped_column with its data classification recorded in Column.info."""
-    if kind not in {"none", "personal", "secret"}:
+    if kind not in CLASSIFICATIONS:
         raise ValueError(f"unknown data classification {kind!r}")
     info = dict(kwargs.pop("info", {}))
     info["classification"] = kind

@@ -3,6 +3,18 @@
 import audit
 from servicestelle.api.models import ApiToken
 from servicestelle.auth.models import LoginThrottle, RecoveryCode, User, UserRole
+from servicestelle.cases.models import (
+    BreakGlassAccess,
+    Case,
+    CaseConsent,
+    CaseContact,
+    CaseDeadline,
+    CaseDeletion,
+    CaseDocument,
+    CaseIntervention,
+    CaseKey,
+    CaseMember,
+)
 from servicestelle.centres.models import Centre
 from servicestelle.db import Base
 from servicestelle.instance_state import InstanceFact
@@ -17,6 +29,16 @@ for _table in audit.metadata.sorted_tables:
 
 __all__ = [
     "ApiToken",
+    "BreakGlassAccess",
+    "Case",
+    "CaseConsent",
+    "CaseContact",
+    "CaseDeadline",
+    "CaseDeletion",
+    "CaseDocument",
+    "CaseIntervention",
+    "CaseKey",
+    "CaseMember",
     "Centre",
     "InstanceFact",
     "LoginThrottle",

@@ -15,6 +15,10 @@ class Permission(StrEnum):
     ACCOUNT_MANAGE = "account:manage"  # own password, second factor, recovery codes, API tokens
     AUDIT_READ = "audit:read"  # the DPO workspace: log search, reports, exports, Art. 30
     AUDIT_REVIEW = "audit:review"  # verify the chain now, mark break-glass accesses reviewed
+    CASE_ASSIGN = "case:assign"  # assign cases, see every case's metadata, set a legal hold
+    CASE_BREAK_GLASS = "case:break_glass"  # open a case of the centre in an emergency, with reason
+    CASE_LIST = "case:list"  # the case list and deadlines (what each may see decides access.py)
+    CASE_WORK = "case:work"  # create cases; read and write the content of one's own cases
     DASHBOARD_VIEW = "dashboard:view"
     USERS_MANAGE = "users:manage"
     USERS_READ = "users:read"
@@ -24,9 +28,12 @@ _EVERY_ROLE = frozenset({Permission.ACCOUNT_MANAGE, Permission.DASHBOARD_VIEW})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: _EVERY_ROLE | {Permission.USERS_MANAGE, Permission.USERS_READ},
-    Role.COUNSELLOR: _EVERY_ROLE,
+    Role.COUNSELLOR: _EVERY_ROLE
+    | {Permission.CASE_BREAK_GLASS, Permission.CASE_LIST, Permission.CASE_WORK},
     Role.DPO: _EVERY_ROLE | {Permission.AUDIT_READ, Permission.AUDIT_REVIEW},
-    Role.SUPERVISOR: _EVERY_ROLE,
+    # Supervisors assign and see metadata; content only with break-glass (DESIGN.md §1).
+    Role.SUPERVISOR: _EVERY_ROLE
+    | {Permission.CASE_ASSIGN, Permission.CASE_BREAK_GLASS, Permission.CASE_LIST},
 }
 
 #: Attribute on a view function naming its required permission (read by security.guard).

@@ -94,3 +94,23 @@ def test_inconsistent_keyrings_are_refused():
     ring = Keyring({2**32 - 1: new_key()}, primary=2**32 - 1)
     with pytest.raises(KeyringError, match="exhausted"):
         ring.rotate()
+
+
+def test_named_keys_survive_the_file_and_missing_ones_are_added(tmp_path):
+    path = tmp_path / "keyring.json"
+    keyring = Keyring.generate(named=("blind-index",))
+    keyring.save(path, b"passphrase", kdf=CHEAP)
+    loaded, kdf = Keyring.load_with_kdf(path, b"passphrase")
+    assert kdf == CHEAP
+    assert loaded.named_key("blind-index") == keyring.named_key("blind-index")
+    with pytest.raises(KeyringError, match="no 'oversight' key"):
+        loaded.named_key("oversight")
+    assert loaded.add_missing(("blind-index", "oversight")) == ["oversight"]
+    assert len(loaded.named_key("oversight")) == 32
+    assert loaded.named_key("oversight") != loaded.named_key("blind-index")
+    assert loaded.add_missing(("blind-index", "oversight")) == []
+
+
+def test_a_short_named_key_is_refused():
+    with pytest.raises(KeyringError, match="32 bytes"):
+        Keyring({1: bytes(32)}, primary=1, named={"blind-index": b"short"})

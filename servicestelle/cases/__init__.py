@@ -1,0 +1,1 @@
+"""Encrypted case records: models, sealing, access, operations and the counsellor's pages."""

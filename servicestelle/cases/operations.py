@@ -1,0 +1,269 @@
+"""Writers and readers of a case record. Each one: check → act → audit → commit.
+
+The audit entry is written in the same transaction as the change (or the read), so that a
+failed audit write leaves nothing behind. Reading sealed content writes exactly one
+``case:content:read`` entry with its purpose, whatever the page shows of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from audit import AuditEvent
+from servicestelle import audit_trail, clock
+from servicestelle.auth.models import User
+from servicestelle.cases import indexes, vault
+from servicestelle.cases import payload as payload_rules
+from servicestelle.cases.access import OBJECT_TYPE, CaseAccess
+from servicestelle.cases.models import Case, CaseMember
+from servicestelle.database import rowcount
+from servicestelle.extensions import db
+from servicestelle.permissions import Permission
+
+log = logging.getLogger(__name__)
+
+#: How often a new reference number is tried when another case took it meanwhile.
+_REFERENCE_ATTEMPTS = 5
+
+
+class CaseError(ValueError):
+    """The change cannot be made; the message (German) says why. Nothing was saved."""
+
+
+class StaleEdit(CaseError):
+    """Someone saved the case after this form was opened."""
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """The plaintext part of a case that a form sets."""
+
+    status: str = "open"
+    opened_on: date | None = None
+    closed_on: date | None = None
+
+
+@dataclass
+class OpenedCase:
+    """A case's content, decrypted for one request (never cached, never logged)."""
+
+    case: Case
+    payload: dict[str, Any]
+    vault: vault.CaseVault = field(repr=False)
+
+
+def _audit(
+    event: AuditEvent, case: Case, *, access: CaseAccess | None = None, **details: object
+) -> None:
+    audit_trail.record(
+        event,
+        object_type=OBJECT_TYPE,
+        object_id=case.id,
+        centre_id=case.centre_id,
+        purpose=access.purpose if access is not None else None,
+        details=details or None,
+    )
+
+
+def _next_number(centre_id: int, year: int) -> int:
+    highest = db.session.scalar(
+        sa.select(sa.func.max(Case.number)).where(Case.centre_id == centre_id, Case.year == year)
+    )
+    return (highest or 0) + 1
+
+
+def _check_metadata(meta: Metadata, payload: Mapping[str, Any]) -> tuple[date, date | None]:
+    today = clock.today()
+    opened_on = meta.opened_on or today
+    if meta.status not in ("open", "waiting", "closed"):
+        raise CaseError(str(_l("Unbekannter Status.")))
+    if opened_on > today:
+        raise CaseError(str(_l("Das Datum des Erstkontakts liegt in der Zukunft.")))
+    if meta.status != "closed":
+        return opened_on, None
+    gaps = payload_rules.closing_gaps(payload)
+    if gaps:
+        raise CaseError(" ".join(gaps))
+    closed_on = meta.closed_on or today
+    if closed_on < opened_on or closed_on > today:
+        raise CaseError(str(_l("Das Abschlussdatum muss zwischen Erstkontakt und heute liegen.")))
+    return opened_on, closed_on
+
+
+def _seal_payload(case: Case, opened: vault.CaseVault, content: Mapping[str, Any]) -> None:
+    case.payload = opened.seal_json("cases", "payload", case.id, payload_rules.to_storage(content))
+    case.pseudonym_index = indexes.index_value(indexes.PSEUDONYM, content["client"]["pseudonym"])
+    case.respondent_index = indexes.index_value(indexes.RESPONDENT, content["respondent"]["name"])
+
+
+def create_case(actor: User, content: Mapping[str, Any], meta: Metadata = Metadata()) -> Case:
+    """A new case of the actor's centre, assigned to the actor (committed)."""
+    if not actor.can(Permission.CASE_WORK):
+        raise CaseError(str(_l("Nur Beratende legen Fälle an.")))
+    checked = payload_rules.load_payload(content)
+    opened_on, closed_on = _check_metadata(meta, checked)
+    for attempt in range(_REFERENCE_ATTEMPTS):
+        try:
+            case = _insert_case(actor, checked, meta.status, opened_on, closed_on)
+        except (IntegrityError, OperationalError):
+            # Another case took the number (or SQLite's snapshot went stale): try the next.
+            db.session.rollback()
+            log.info("reference number taken, retrying (attempt %s)", attempt + 1)
+            continue
+        return case
+    raise CaseError(str(_l("Das Aktenzeichen konnte nicht vergeben werden. Bitte noch einmal.")))
+
+
+def _insert_case(
+    actor: User, content: Mapping[str, Any], status: str, opened_on: date, closed_on: date | None
+) -> Case:
+    now = clock.now()
+    case = Case(
+        centre_id=actor.centre_id,
+        year=opened_on.year,
+        number=_next_number(actor.centre_id, opened_on.year),
+        status=status,
+        opened_on=opened_on,
+        closed_on=closed_on,
+        created_at=now,
+        updated_at=now,
+        created_by=actor.id,
+        content_version=1,
+        legal_hold=False,
+        statistics_excluded=False,
+    )
+    db.session.add(case)
+    db.session.flush()  # the id binds every ciphertext of the case
+    opened = vault.create(case.id)
+    _seal_payload(case, opened, content)
+    db.session.add(
+        CaseMember(
+            case_id=case.id, user_id=actor.id, kind="assigned", added_at=now, added_by=actor.id
+        )
+    )
+    _audit(AuditEvent.CASE_RECORD_CREATE, case, status=status)
+    db.session.commit()
+    log.info("case created: id=%s centre=%s", case.id, case.centre_id)
+    return case
+
+
+def open_case(access: CaseAccess) -> OpenedCase:
+    """Decrypt a case's payload for the caller and audit the read (committed)."""
+    case = access.case
+    opened = vault.open_vault(case.id)
+    if case.payload is None:
+        raise vault.CaseUnreadable
+    stored = opened.open_json("cases", "payload", case.id, case.payload)
+    audit_trail.record(
+        AuditEvent.CASE_CONTENT_READ,
+        object_type=OBJECT_TYPE,
+        object_id=case.id,
+        centre_id=case.centre_id,
+        purpose=access.purpose,
+    )
+    db.session.commit()
+    return OpenedCase(case, payload_rules.from_storage(stored), opened)
+
+
+def update_case(
+    access: CaseAccess, content: Mapping[str, Any], meta: Metadata, *, based_on: int
+) -> Case:
+    """Replace the payload and metadata, unless someone saved in between (committed)."""
+    case = access.case
+    checked = payload_rules.load_payload(content)
+    opened_on, closed_on = _check_metadata(meta, checked)
+    opened = vault.open_vault(case.id)
+    claimed = db.session.execute(
+        sa.update(Case)
+        .where(Case.id == case.id, Case.content_version == based_on)
+        .values(content_version=based_on + 1, updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(claimed) != 1:
+        db.session.rollback()
+        raise StaleEdit(
+            str(
+                _l(
+                    "Die Akte wurde inzwischen von jemand anderem gespeichert. Ihre Eingaben "
+                    "sind unten noch da; bitte laden Sie die Akte neu und übertragen Sie sie."
+                )
+            )
+        )
+    db.session.refresh(case)
+    changed_status = case.status != meta.status
+    case.status, case.opened_on, case.closed_on = meta.status, opened_on, closed_on
+    _seal_payload(case, opened, checked)
+    if changed_status:
+        _audit(AuditEvent.CASE_RECORD_UPDATE, case, access=access, status=meta.status)
+    else:
+        _audit(AuditEvent.CASE_RECORD_UPDATE, case, access=access)
+    db.session.commit()
+    return case
+
+
+# --- team ---------------------------------------------------------------------------------
+
+
+def colleagues(centre_id: int) -> list[User]:
+    """Active users of the centre who may work on cases (candidates for assignment)."""
+    users = db.session.scalars(
+        sa.select(User)
+        .where(User.centre_id == centre_id, User.is_active.is_(True))
+        .order_by(User.display_name)
+    ).all()
+    return [user for user in users if user.can(Permission.CASE_WORK)]
+
+
+def add_member(access: CaseAccess, user: User, kind: str) -> None:
+    """Assign (supervisors) or share (supervisors and assigned counsellors) (committed)."""
+    case = access.case
+    if not access.may_manage_members or (
+        kind == "assigned" and not access.user.can(Permission.CASE_ASSIGN)
+    ):
+        raise CaseError(str(_l("Sie dürfen die Zuständigkeit dieser Akte nicht ändern.")))
+    if kind not in ("assigned", "shared"):
+        raise CaseError(str(_l("Unbekannte Art der Zuständigkeit.")))
+    if user.centre_id != case.centre_id or not user.is_active or not user.can(Permission.CASE_WORK):
+        raise CaseError(str(_l("Nur aktive Beratende dieser Stelle können zuständig sein.")))
+    existing = next((m for m in case.members if m.user_id == user.id), None)
+    if existing is not None:
+        if existing.kind == kind:
+            raise CaseError(str(_l("Diese Person ist bereits eingetragen.")))
+        existing.kind = kind
+    else:
+        case.members.append(
+            CaseMember(user_id=user.id, kind=kind, added_at=clock.now(), added_by=access.user.id)
+        )
+    _audit(AuditEvent.CASE_MEMBER_ADD, case, user_id=user.id, kind=kind)
+    db.session.commit()
+
+
+def remove_member(access: CaseAccess, user_id: int) -> None:
+    case = access.case
+    member = next((m for m in case.members if m.user_id == user_id), None)
+    if member is None or not access.may_manage_members:
+        raise CaseError(str(_l("Sie dürfen die Zuständigkeit dieser Akte nicht ändern.")))
+    if member.kind == "assigned" and not access.user.can(Permission.CASE_ASSIGN):
+        raise CaseError(str(_l("Zuweisungen ändert die Leitung.")))
+    if member.kind == "assigned" and sum(m.kind == "assigned" for m in case.members) == 1:
+        raise CaseError(str(_l("Eine Akte braucht mindestens eine zuständige Person.")))
+    case.members.remove(member)
+    _audit(AuditEvent.CASE_MEMBER_REMOVE, case, user_id=user_id, kind=member.kind)
+    db.session.commit()
+
+
+def set_legal_hold(access: CaseAccess, hold: bool) -> None:
+    """Keep a case beyond its retention period (supervisors; committed)."""
+    if not access.user.can(Permission.CASE_ASSIGN):
+        raise CaseError(str(_l("Die Aufbewahrungssperre setzt die Leitung.")))
+    access.case.legal_hold = hold
+    _audit(AuditEvent.CASE_LEGAL_HOLD_SET, access.case, hold=hold)
+    db.session.commit()

@@ -1,0 +1,225 @@
+"""The sealed content of a case and of its parts: shape, limits and validation.
+
+One marshmallow schema per sealed column, used by the API (JSON in) and by the operations
+(everything is validated again before it is sealed, whichever way it came). Code lists come
+from catalogue.py; a selection is ``{"codes": [...], "sub": [...], "other": "..."}`` — the
+chosen codes, the chosen sub-items, and the free text of ``anderes`` (kept only when
+``anderes`` is chosen: what was not asked for is not stored).
+
+Drafts may be incomplete: nothing is required except what a record cannot exist without
+(a contact's date and channel …). Closing a case asks for its outcome (``closing_gaps``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from servicestelle.cases import catalogue
+from servicestelle.cases.catalogue import CodeList
+
+PAYLOAD_VERSION = 1
+SHORT_TEXT = 200
+MEDIUM_TEXT = 2_000
+LONG_TEXT = 20_000
+
+_CONTROL = {chr(c) for c in range(32)} - {"\n", "\t"} | {"\x7f"}
+
+
+def _no_control_characters(value: str) -> None:
+    if any(ch in _CONTROL for ch in value.replace("\r\n", "\n")):
+        raise ValidationError(str(_l("Bitte ohne Steuerzeichen.")))
+
+
+def _text(limit: int, *, single_line: bool = False) -> fields.String:
+    checks: list[Any] = [
+        validate.Length(max=limit, error=str(_l("Höchstens {max} Zeichen."))),
+        _no_control_characters,
+    ]
+    if single_line:
+        checks.append(validate.Regexp(r"^[^\n\r]*$", error=str(_l("Bitte in einer Zeile."))))
+    return fields.String(load_default="", validate=checks)
+
+
+def selection_schema(code_list: CodeList) -> type[Schema]:
+    """A schema for one code-list selection; validates the codes against the list."""
+
+    class SelectionSchema(Schema):
+        class Meta:
+            unknown = EXCLUDE
+
+        codes = fields.List(fields.String(), load_default=list)
+        sub = fields.List(fields.String(), load_default=list)
+        other = _text(SHORT_TEXT, single_line=True)
+
+        @validates_schema
+        def _known_codes(self, data: Mapping[str, Any], **_: Any) -> None:
+            problems = code_list.validate(data.get("codes", []), data.get("sub", []))
+            if problems:
+                raise ValidationError([str(p) for p in problems], "codes")
+
+        @post_load
+        def _normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+            codes, sub = code_list.with_parents(data["codes"], data["sub"])
+            other = data["other"].strip() if catalogue.ANDERES.code in codes else ""
+            return {"codes": codes, "sub": sub, "other": other}
+
+    SelectionSchema.__name__ = f"Selection_{code_list.name}"
+    return SelectionSchema
+
+
+def _selection(code_list: CodeList) -> fields.Nested:
+    return fields.Nested(selection_schema(code_list), load_default=empty_selection)
+
+
+def empty_selection() -> dict[str, Any]:
+    return {"codes": [], "sub": [], "other": ""}
+
+
+class IncidentSchema(Schema):
+    date = fields.Date(load_default=None, allow_none=True)
+    date_precision = fields.String(
+        load_default="genau", validate=validate.OneOf(sorted(catalogue.DATE_PRECISION.values()))
+    )
+    place = _text(SHORT_TEXT, single_line=True)
+    district = _text(SHORT_TEXT, single_line=True)
+
+
+class ClassificationSchema(Schema):
+    grounds = _selection(catalogue.GROUNDS)
+    life_areas = _selection(catalogue.LIFE_AREAS)
+    forms = _selection(catalogue.FORMS)
+    level = _selection(catalogue.LEVELS)
+    agg_relevance = _selection(catalogue.AGG_RELEVANCE)
+    legal_mode = _selection(catalogue.LEGAL_MODE)
+    perspective = _selection(catalogue.PERSPECTIVE)
+
+
+class RespondentSchema(Schema):
+    type = _selection(catalogue.RESPONDENT_TYPES)
+    name = _text(SHORT_TEXT, single_line=True)
+    address = _text(MEDIUM_TEXT)
+
+
+class ClientSchema(Schema):
+    pseudonym = _text(SHORT_TEXT, single_line=True)
+    #: Optional: anonymous counselling must work without any way to reach the person.
+    contact = _text(MEDIUM_TEXT)
+    age_band = _selection(catalogue.AGE_BANDS)
+    gender = _selection(catalogue.GENDERS)
+    requester_type = _selection(catalogue.REQUESTER_TYPES)
+    channel = _selection(catalogue.CONTACT_CHANNELS)
+    referral_source = _selection(catalogue.REFERRAL_SOURCES)
+    language_support = _selection(catalogue.LANGUAGE_SUPPORT)
+
+
+class AccountSchema(Schema):
+    """The client's account: goal, what happened, what it did to them."""
+
+    client_goal = _text(MEDIUM_TEXT)
+    narrative = _text(LONG_TEXT)
+    consequences = _selection(catalogue.CONSEQUENCES)
+    consequences_note = _text(MEDIUM_TEXT)
+
+
+class ClosureSchema(Schema):
+    outcome = _selection(catalogue.OUTCOMES)
+    reason = _selection(catalogue.CLOSURE_REASONS)
+    note = _text(MEDIUM_TEXT)
+
+
+def _section(schema: type[Schema]) -> fields.Nested:
+    return fields.Nested(schema, load_default=lambda: schema().load({}))
+
+
+class CasePayloadSchema(Schema):
+    """Everything sealed in ``cases.payload``."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    incident = _section(IncidentSchema)
+    classification = _section(ClassificationSchema)
+    respondent = _section(RespondentSchema)
+    client = _section(ClientSchema)
+    account = _section(AccountSchema)
+    closure = _section(ClosureSchema)
+
+
+def load_payload(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validated, normalised payload; ValidationError with messages per field otherwise."""
+    loaded: dict[str, Any] = CasePayloadSchema().load(data)
+    return loaded
+
+
+def to_storage(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON-ready form that is sealed (dates as ISO strings, a format version)."""
+    stored: dict[str, Any] = CasePayloadSchema().dump(payload)
+    stored["v"] = PAYLOAD_VERSION
+    return stored
+
+
+def from_storage(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A sealed payload back into its loaded form (the stored one was validated when saved)."""
+    return load_payload({k: v for k, v in stored.items() if k != "v"})
+
+
+def empty_payload() -> dict[str, Any]:
+    return load_payload({})
+
+
+def closing_gaps(payload: Mapping[str, Any]) -> list[str]:
+    """What a case needs before it can be closed (German messages)."""
+    gaps = []
+    if not payload["closure"]["outcome"]["codes"]:
+        gaps.append(str(_l("Bitte geben Sie das Ergebnis an.")))
+    if not payload["closure"]["reason"]["codes"]:
+        gaps.append(str(_l("Bitte geben Sie den Abschlussgrund an.")))
+    return gaps
+
+
+# --- the parts of a case --------------------------------------------------------------
+
+
+class ContactContentSchema(Schema):
+    channel = fields.String(
+        required=True, validate=validate.OneOf(sorted(catalogue.CONTACT_CHANNELS.values()))
+    )
+    duration_minutes = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=0, max=24 * 60)
+    )
+    note = _text(LONG_TEXT)
+
+
+class InterventionContentSchema(Schema):
+    type = fields.String(
+        required=True, validate=validate.OneOf(sorted(catalogue.INTERVENTIONS.values()))
+    )
+    details = _text(LONG_TEXT)
+    result = _text(MEDIUM_TEXT)
+
+
+class DeadlineContentSchema(Schema):
+    kind = fields.String(
+        required=True, validate=validate.OneOf(sorted(catalogue.DEADLINE_KINDS.values()))
+    )
+    trigger_on = fields.Date(required=True)
+    note = _text(MEDIUM_TEXT)
+
+
+class DocumentDescriptionSchema(Schema):
+    #: The uploaded file name can name the client ("Kündigung_Yilmaz.pdf"): sealed, and never
+    #: used for the download (filetypes.safe_download_name).
+    filename = _text(SHORT_TEXT, single_line=True)
+    description = _text(MEDIUM_TEXT)
