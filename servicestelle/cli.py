@@ -19,6 +19,7 @@ import audit
 from servicestelle import audit_trail, migrate, settings_audit
 from servicestelle.cli_audit import audit_group, db_group
 from servicestelle.cli_context import app_context, require_current_schema, with_schema
+from servicestelle.cli_keys import keys_group, terminal_prompt, unlocked
 from servicestelle.config import (
     SECRET_KEY_FILENAME,
     ConfigError,
@@ -60,6 +61,7 @@ def main() -> None:
 
 main.add_command(audit_group)
 main.add_command(db_group)
+main.add_command(keys_group)
 
 
 # --- instance -------------------------------------------------------------------------
@@ -84,6 +86,25 @@ def initialise(centre_code: str, centre_name: str) -> None:
             raise click.ClickException(str(exc)) from None
         click.echo(f"centre created: {centre.code} ({centre.name})")
     _ensure_audit_signing_key(settings)
+    _ensure_keyring(settings)
+
+
+def _ensure_keyring(settings: Settings) -> None:
+    """Create the keyring once (asking for a new passphrase on a terminal in production)."""
+    from servicestelle import keyring_custody
+
+    if settings.keyring_path.exists():
+        unlocked(settings)  # proves the passphrase opens it; adds named keys a new version needs
+        return
+    try:
+        secret = keyring_custody.passphrase(settings, terminal_prompt(confirm=True))
+        keyring_custody.create_keyring(settings, secret)
+    except ConfigError as exc:
+        raise click.ClickException(f"cannot create the keyring: {exc}") from None
+    click.echo(
+        f"keyring created: {settings.keyring_path} (back it up together with its passphrase, "
+        "kept apart: without both, no case can ever be opened again)"
+    )
 
 
 def _ensure_audit_signing_key(settings: Settings) -> None:
@@ -141,6 +162,8 @@ def run(host: str, port: int, threads: int) -> None:
             audit_trail.signing_key()  # refuse to serve without it, not at the first checkpoint
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
+        # Unlocked before serving: a prompt cannot be answered once requests arrive.
+        unlocked(app.extensions["servicestelle.settings"])
         settings_audit.record_changes()
     settings: Settings = app.extensions["servicestelle.settings"]
     if settings.trusted_proxies == 0:

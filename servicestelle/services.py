@@ -41,3 +41,14 @@ def keyring_holder() -> KeyringHolder:
 
 def keyring() -> Keyring:
     return keyring_holder().get()
+
+
+def current_holder() -> KeyringHolder | None:
+    """The keyring if this process unlocked it already (else None; nothing is unlocked)."""
+    holder: KeyringHolder | None = current_app.extensions.get(KEYRING_EXTENSION)
+    return holder
+
+
+def install_keyring(holder: KeyringHolder) -> None:
+    """Use a keyring unlocked by a command (a prompt at `run`, `keys rotate`)."""
+    current_app.extensions[KEYRING_EXTENSION] = holder

@@ -44,6 +44,7 @@ def operator_env(instance: Path, key_file: Path | None) -> dict[str, str]:
     }
     if key_file is not None:
         env["SERVICESTELLE_SECRET_KEY_FILE"] = str(key_file)
+        env["SERVICESTELLE_KEYRING_PASSPHRASE_FILE"] = str(cli.passphrase_file_beside(key_file))
     return env
 
 

@@ -35,6 +35,7 @@ def operator_env(instance: Path, key_file: Path) -> dict[str, str]:
         "SERVICESTELLE_INSTANCE": str(instance),
         "SERVICESTELLE_PROFILE": "production",
         "SERVICESTELLE_SECRET_KEY_FILE": str(key_file),
+        "SERVICESTELLE_KEYRING_PASSPHRASE_FILE": str(cli.passphrase_file_beside(key_file)),
     }
 
 

@@ -109,6 +109,7 @@ OBJECT_TYPES = (
     "centre",
     "endpoint",
     "instance",
+    "kek",
     "user",
 )
 
@@ -120,6 +121,7 @@ OBJECT_TYPE_LABELS: dict[str, LazyString] = {
     "centre": _l("Beratungsstelle"),
     "endpoint": _l("Seite oder Schnittstelle (Zugriff verweigert)"),
     "instance": _l("Installation (Einstellungen)"),
+    "kek": _l("Schlüssel (Schlüsselbund)"),
     "user": _l("Benutzerkonto"),
 }
 

@@ -34,6 +34,14 @@ def write_secret_file(path: Path, content: str | None = None, mode: int = 0o600)
     return path
 
 
+def passphrase_file_beside(key_file: Path) -> Path:
+    """The keyring passphrase file an operator keeps beside the secret key (made once)."""
+    path = key_file.parent / "keyring-passphrase"
+    if not path.exists():
+        write_secret_file(path)
+    return path
+
+
 @dataclass(frozen=True)
 class Result:
     returncode: int
