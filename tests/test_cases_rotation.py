@@ -99,8 +99,8 @@ def test_a_key_changed_during_the_rewrap_is_a_conflict_not_an_overwrite(app, cou
             if statement.lower().startswith("update case_keys") and not racing["done"]:
                 racing["done"] = True
                 # An integer of the test's own making; the DB-API placeholder differs per driver.
-                bump = f"UPDATE case_keys SET version = version + 10 WHERE case_id = {second:d}"
-                cursor.execute(bump)  # noqa: S608
+                bump = f"UPDATE case_keys SET version = version + 10 WHERE case_id = {second:d}"  # noqa: S608
+                cursor.execute(bump)
 
         event.listen(db.engine, "before_cursor_execute", shred_the_second)
         try:

@@ -185,7 +185,8 @@ def add_document(
     row.description = opened.seal_json("case_documents", "description", row.id, meta)
     row.content = opened.seal_bytes("case_documents", "content", row.id, content)
     _touch(access.case)
-    _audit(AuditEvent.CASE_DOCUMENT_ADD, access, document=row.id, media_type=kind.media_type)
+    # The extension ("pdf"): an audit detail is a code, and a media type holds "/" and "; ".
+    _audit(AuditEvent.CASE_DOCUMENT_ADD, access, document=row.id, file_type=kind.extension)
     db.session.commit()
     return row
 
