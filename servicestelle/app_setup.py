@@ -93,11 +93,14 @@ def _configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         # WAL lets readers work beside the writer; FULL survives power loss; foreign keys
-        # are off by default in SQLite.
+        # are off by default in SQLite (and carry the deletion of a case to its parts).
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows (a shredded case's wrapped key, its ciphertexts) are overwritten with
+        # zeros instead of lingering in free pages of the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 

@@ -20,6 +20,7 @@ from servicestelle import audit_trail, migrate, settings_audit
 from servicestelle.cli_audit import audit_group, db_group
 from servicestelle.cli_context import app_context, require_current_schema, with_schema
 from servicestelle.cli_keys import keys_group, terminal_prompt, unlocked
+from servicestelle.cli_retention import retention_group
 from servicestelle.config import (
     SECRET_KEY_FILENAME,
     ConfigError,
@@ -62,6 +63,7 @@ def main() -> None:
 main.add_command(audit_group)
 main.add_command(db_group)
 main.add_command(keys_group)
+main.add_command(retention_group)
 
 
 # --- instance -------------------------------------------------------------------------
