@@ -208,10 +208,16 @@ def test_failed_logins_outside_the_window_do_not_add_up():
 # --- break-glass -------------------------------------------------------------------------
 
 
+def opening(seq: int) -> Entry:
+    return entry(AuditEvent.CASE_BREAK_GLASS_OPEN, purpose=Purpose.BREAK_GLASS.value, seq=seq)
+
+
 def test_break_glass_waits_until_a_later_review_names_it():
-    access = entry(purpose=Purpose.BREAK_GLASS.value, seq=100)
+    access = opening(100)
     ordinary = entry(seq=101)
-    assert unreviewed_break_glass([access, ordinary]) == [access]
+    # A read during the window carries the purpose but is not a second item to review.
+    read_under_it = entry(purpose=Purpose.BREAK_GLASS.value, seq=104)
+    assert unreviewed_break_glass([access, ordinary, read_under_it]) == [access]
     wrong = entry(AuditEvent.AUDIT_BREAK_GLASS_REVIEW, details={"reviewed_seq": 99}, seq=102)
     assert unreviewed_break_glass([access, ordinary, wrong]) == [access]
     review = entry(AuditEvent.AUDIT_BREAK_GLASS_REVIEW, details={"reviewed_seq": 100}, seq=103)
@@ -220,7 +226,7 @@ def test_break_glass_waits_until_a_later_review_names_it():
 
 def test_a_review_written_before_the_access_does_not_count():
     early = entry(AuditEvent.AUDIT_BREAK_GLASS_REVIEW, details={"reviewed_seq": 200}, seq=150)
-    access = entry(purpose=Purpose.BREAK_GLASS.value, seq=200)
+    access = opening(200)
     assert unreviewed_break_glass([early, access]) == [access]
     assert reviewed_seqs([early]) == {200: 150}
 
@@ -236,7 +242,7 @@ def test_review_details_that_are_not_a_number_are_ignored():
 )
 def test_reviews_whose_details_are_no_object_are_ignored(details):
     # Rows the database role wrote around the library: neither an error nor a review.
-    access = entry(purpose=Purpose.BREAK_GLASS.value, seq=1)
+    access = opening(1)
     review = replace(entry(AuditEvent.AUDIT_BREAK_GLASS_REVIEW, seq=400), details=details)
     assert reviewed_seqs([review]) == {}
     assert unreviewed_break_glass([access, review]) == [access]

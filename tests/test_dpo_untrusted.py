@@ -19,12 +19,20 @@ import pytest
 import sqlalchemy as sa
 
 import audit
-from audit import AuditEvent, Entry, Outcome, Purpose
+from audit import AuditEvent, Entry, Outcome
 from servicestelle.dpo import findings, operations
 from servicestelle.extensions import db
 from servicestelle.roles import Role
 from tests.conftest import post_form
-from tests.test_dpo_workspace import entries_of, export, read_case, record, rows_of, text
+from tests.test_dpo_workspace import (
+    entries_of,
+    export,
+    open_break_glass,
+    read_case,
+    record,
+    rows_of,
+    text,
+)
 
 
 @pytest.fixture
@@ -115,7 +123,7 @@ def test_verification_details_of_the_wrong_types_are_not_shown(app, client, dpo,
 def test_malformed_reviews_neither_break_nor_close_the_break_glass_queue(
     app, client, dpo, counsellor, clock
 ):
-    access = read_case(app, clock, counsellor, "c-7", purpose=Purpose.BREAK_GLASS)
+    access = open_break_glass(app, clock, counsellor, "c-7")
     review = AuditEvent.AUDIT_BREAK_GLASS_REVIEW.value
     for details in ("[1]", "{", json.dumps({"reviewed_seq": True})):
         insert_raw(app, clock, action=review, details=details)
@@ -248,6 +256,7 @@ def test_object_types_are_a_fixed_list(app, client, dpo, clock):
         "centre",
         "endpoint",
         "instance",
+        "kek",
         "user",
     }
 

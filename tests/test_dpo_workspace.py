@@ -68,6 +68,19 @@ def read_case(app, clock, actor, case_id="c-123", purpose=Purpose.COUNSELLING, *
     )
 
 
+def open_break_glass(app, clock, actor, case_id="c-123"):
+    """The opening of a case by break-glass, as the case pages record it."""
+    return record(
+        app,
+        clock,
+        AuditEvent.CASE_BREAK_GLASS_OPEN,
+        actor=actor,
+        object_type="case",
+        object_id=case_id,
+        purpose=Purpose.BREAK_GLASS,
+    )
+
+
 def entries_of(app, event):
     with app.app_context():
         rows = db.session.execute(
@@ -536,7 +549,7 @@ def test_anomaly_page_lists_findings_with_thresholds(app, client, dpo, staff, cl
 
 def test_break_glass_review_empties_the_queue(app, client, dpo, staff, clock):
     _, supervisor = staff
-    access = read_case(app, clock, supervisor, "c-7", purpose=Purpose.BREAK_GLASS)
+    access = open_break_glass(app, clock, supervisor, "c-7")
     page = text(client.get("/datenschutz/auffaelligkeiten"))
     assert "1 ungeprüfter Notfallzugriff" in page
     url = f"/datenschutz/auffaelligkeiten/notfallzugriffe/{access.seq}/geprueft"

@@ -89,6 +89,7 @@ def open_case(user: User, case: Case, reason: str) -> BreakGlassAccess:
     )
     audit_trail.record(
         AuditEvent.CASE_BREAK_GLASS_OPEN,
+        actor=user,
         object_type=OBJECT_TYPE,
         object_id=case.id,
         centre_id=case.centre_id,
@@ -97,6 +98,10 @@ def open_case(user: User, case: Case, reason: str) -> BreakGlassAccess:
     )
     db.session.commit()
     return grant
+
+
+def grant_by_id(grant_id: int) -> BreakGlassAccess | None:
+    return db.session.get(BreakGlassAccess, grant_id)
 
 
 def reason_of(grant: BreakGlassAccess) -> str | None:

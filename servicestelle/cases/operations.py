@@ -61,10 +61,18 @@ class OpenedCase:
 
 
 def _audit(
-    event: AuditEvent, case: Case, *, access: CaseAccess | None = None, **details: object
+    event: AuditEvent,
+    case: Case,
+    actor: User,
+    *,
+    access: CaseAccess | None = None,
+    **details: object,
 ) -> None:
+    # The actor is named, not taken from the request: the same operation runs from the API,
+    # the pages and the command line.
     audit_trail.record(
         event,
+        actor=actor,
         object_type=OBJECT_TYPE,
         object_id=case.id,
         centre_id=case.centre_id,
@@ -149,7 +157,7 @@ def _insert_case(
             case_id=case.id, user_id=actor.id, kind="assigned", added_at=now, added_by=actor.id
         )
     )
-    _audit(AuditEvent.CASE_RECORD_CREATE, case, status=status)
+    _audit(AuditEvent.CASE_RECORD_CREATE, case, actor, status=status)
     db.session.commit()
     log.info("case created: id=%s centre=%s", case.id, case.centre_id)
     return case
@@ -164,6 +172,7 @@ def open_case(access: CaseAccess) -> OpenedCase:
     stored = opened.open_json("cases", "payload", case.id, case.payload)
     audit_trail.record(
         AuditEvent.CASE_CONTENT_READ,
+        actor=access.user,
         object_type=OBJECT_TYPE,
         object_id=case.id,
         centre_id=case.centre_id,
@@ -202,9 +211,9 @@ def update_case(
     case.status, case.opened_on, case.closed_on = meta.status, opened_on, closed_on
     _seal_payload(case, opened, checked)
     if changed_status:
-        _audit(AuditEvent.CASE_RECORD_UPDATE, case, access=access, status=meta.status)
+        _audit(AuditEvent.CASE_RECORD_UPDATE, case, access.user, access=access, status=meta.status)
     else:
-        _audit(AuditEvent.CASE_RECORD_UPDATE, case, access=access)
+        _audit(AuditEvent.CASE_RECORD_UPDATE, case, access.user, access=access)
     db.session.commit()
     return case
 
@@ -242,7 +251,7 @@ def add_member(access: CaseAccess, user: User, kind: str) -> None:
         case.members.append(
             CaseMember(user_id=user.id, kind=kind, added_at=clock.now(), added_by=access.user.id)
         )
-    _audit(AuditEvent.CASE_MEMBER_ADD, case, user_id=user.id, kind=kind)
+    _audit(AuditEvent.CASE_MEMBER_ADD, case, access.user, user_id=user.id, kind=kind)
     db.session.commit()
 
 
@@ -256,7 +265,7 @@ def remove_member(access: CaseAccess, user_id: int) -> None:
     if member.kind == "assigned" and sum(m.kind == "assigned" for m in case.members) == 1:
         raise CaseError(str(_l("Eine Akte braucht mindestens eine zuständige Person.")))
     case.members.remove(member)
-    _audit(AuditEvent.CASE_MEMBER_REMOVE, case, user_id=user_id, kind=member.kind)
+    _audit(AuditEvent.CASE_MEMBER_REMOVE, case, access.user, user_id=user_id, kind=member.kind)
     db.session.commit()
 
 
@@ -265,5 +274,5 @@ def set_legal_hold(access: CaseAccess, hold: bool) -> None:
     if not access.user.can(Permission.CASE_ASSIGN):
         raise CaseError(str(_l("Die Aufbewahrungssperre setzt die Leitung.")))
     access.case.legal_hold = hold
-    _audit(AuditEvent.CASE_LEGAL_HOLD_SET, access.case, hold=hold)
+    _audit(AuditEvent.CASE_LEGAL_HOLD_SET, access.case, access.user, hold=hold)
     db.session.commit()

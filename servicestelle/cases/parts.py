@@ -33,6 +33,7 @@ from servicestelle.extensions import db
 def _audit(event: AuditEvent, access: CaseAccess, **details: object) -> None:
     audit_trail.record(
         event,
+        actor=access.user,
         object_type=OBJECT_TYPE,
         object_id=access.case.id,
         centre_id=access.case.centre_id,
@@ -207,6 +208,7 @@ def read_document(access: CaseAccess, document_id: int) -> Download:
     content = opened.open_bytes("case_documents", "content", row.id, row.content)
     audit_trail.record(
         AuditEvent.CASE_CONTENT_READ,
+        actor=access.user,
         object_type=OBJECT_TYPE,
         object_id=access.case.id,
         centre_id=access.case.centre_id,

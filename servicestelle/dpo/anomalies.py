@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from audit import AuditEvent, Entry, Purpose
+from audit import AuditEvent, Entry
 from servicestelle.dpo.details import int_detail, safe_details
 
 if TYPE_CHECKING:
@@ -177,13 +177,17 @@ def reviewed_seqs(entries: Iterable[Entry]) -> dict[int, int]:
 
 
 def unreviewed_break_glass(entries: Iterable[Entry]) -> list[Entry]:
-    """Break-glass accesses without a later review entry naming their seq, oldest first."""
+    """Break-glass openings without a later review entry naming their seq, oldest first.
+
+    The opening is what is reviewed (who, which case, why); the reads during its window carry
+    the purpose ``break_glass`` too and appear in the case's access report.
+    """
     items = list(entries)
     reviews = reviewed_seqs(items)
     waiting = [
         entry
         for entry in items
-        if entry.purpose == Purpose.BREAK_GLASS.value
+        if entry.action == AuditEvent.CASE_BREAK_GLASS_OPEN.value
         and not (entry.seq in reviews and reviews[entry.seq] > entry.seq)
     ]
     return sorted(waiting, key=lambda entry: entry.seq)

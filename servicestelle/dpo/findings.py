@@ -19,6 +19,8 @@ class Findings:
     login_bursts: list[anomalies.LoginFailureBurst]
     break_glass: list[Entry]
     names: dict[int, str] = field(default_factory=dict)
+    #: The written reason of each waiting opening, by its seq (None: no longer there).
+    reasons: dict[int, str | None] = field(default_factory=dict)
 
     @property
     def open_anomalies(self) -> int:
@@ -29,6 +31,28 @@ class Findings:
 def waiting_break_glass(centre_id: int) -> list[Entry]:
     """Break-glass accesses without a review, oldest first (few rows, found by an index)."""
     return anomalies.unreviewed_break_glass(queries.break_glass_and_reviews(centre_id))
+
+
+def reasons_of(openings: list[Entry]) -> dict[int, str | None]:
+    """The reasons given for break-glass openings (sealed under the oversight key).
+
+    An opening names its grant in the details; the grant must belong to the same case and
+    person, so a forged log row cannot make the page show another grant's reason.
+    """
+    from servicestelle.cases import break_glass
+    from servicestelle.dpo.details import int_detail, safe_details
+
+    reasons: dict[int, str | None] = {}
+    for entry in openings:
+        grant_id = int_detail(safe_details(entry), "grant")
+        grant = break_glass.grant_by_id(grant_id) if grant_id is not None else None
+        matches = (
+            grant is not None
+            and str(grant.case_id) == entry.object_id
+            and grant.user_id == entry.actor_id
+        )
+        reasons[entry.seq] = break_glass.reason_of(grant) if matches and grant else None
+    return reasons
 
 
 def collect(centre_id: int, thresholds: anomalies.Thresholds, now: datetime, days: int) -> Findings:
@@ -55,6 +79,7 @@ def collect(centre_id: int, thresholds: anomalies.Thresholds, now: datetime, day
         login_bursts=login_bursts,
         break_glass=break_glass,
         names=queries.usernames(centre_id, people),
+        reasons=reasons_of(break_glass),
     )
 
 

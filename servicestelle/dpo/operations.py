@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import audit
-from audit import AuditEvent, Entry, Outcome, Purpose
+from audit import AuditEvent, Entry, Outcome
 from servicestelle import audit_trail, clock
 from servicestelle.auth.models import User
 from servicestelle.dpo import export, queries
@@ -146,7 +146,7 @@ def record_activity_report(actor: User, subject: User, *, page: int, entries: in
 
 def mark_break_glass_reviewed(actor: User, entry: Entry, *, already_reviewed: bool) -> None:
     """Close a break-glass access in the review queue."""
-    if entry.purpose != Purpose.BREAK_GLASS.value or already_reviewed:
+    if entry.action != AuditEvent.CASE_BREAK_GLASS_OPEN.value or already_reviewed:
         raise NotBreakGlass(entry.seq)
     audit_trail.record(
         AuditEvent.AUDIT_BREAK_GLASS_REVIEW,

@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from audit import AuditEvent, Entry, Outcome, Purpose, audit_entry, escape_text
+from audit import AuditEvent, Entry, Outcome, audit_entry, escape_text
 from audit.events import PURPOSE_REQUIRED
 from audit.store import entry_from_row
 from servicestelle.auth.models import User
@@ -184,9 +184,11 @@ def break_glass_and_reviews(centre_id: int) -> list[Entry]:
         sa.select(audit_entry)
         .where(
             in_scope(centre_id),
-            sa.or_(
-                _c.purpose == Purpose.BREAK_GLASS.value,
-                _c.action == AuditEvent.AUDIT_BREAK_GLASS_REVIEW.value,
+            _c.action.in_(
+                (
+                    AuditEvent.CASE_BREAK_GLASS_OPEN.value,
+                    AuditEvent.AUDIT_BREAK_GLASS_REVIEW.value,
+                )
             ),
         )
         .order_by(_c.seq)
