@@ -16,9 +16,14 @@ import click
 from flask import Flask, current_app
 
 import audit
-from servicestelle import audit_trail, migrate, settings_audit
+from servicestelle import audit_trail, migrate, services, settings_audit
 from servicestelle.cli_audit import audit_group, db_group
-from servicestelle.cli_context import app_context, require_current_schema, with_schema
+from servicestelle.cli_context import (
+    app_context,
+    require_current_schema,
+    warnings_shown,
+    with_schema,
+)
 from servicestelle.cli_keys import keys_group, terminal_prompt, unlocked
 from servicestelle.cli_retention import retention_group
 from servicestelle.config import (
@@ -99,8 +104,10 @@ def _ensure_keyring(settings: Settings) -> None:
         unlocked(settings)  # proves the passphrase opens it; adds named keys a new version needs
         return
     try:
-        secret = keyring_custody.passphrase(settings, terminal_prompt(confirm=True))
+        with warnings_shown():
+            secret = keyring_custody.passphrase(settings, terminal_prompt(confirm=True))
         keyring_custody.create_keyring(settings, secret)
+        services.install_keyring(keyring_custody.KeyringHolder(settings, secret))
     except ConfigError as exc:
         raise click.ClickException(f"cannot create the keyring: {exc}") from None
     click.echo(

@@ -25,6 +25,16 @@ def production_settings() -> Settings:
 
 
 @contextmanager
+def warnings_shown() -> Iterator[None]:
+    """Show a DemoSecretWarning raised inside as one yellow line (not a Python traceback)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DemoSecretWarning)
+        yield
+    for warning in caught:
+        click.secho(f"WARNING: {warning.message}", fg="yellow", err=True)
+
+
+@contextmanager
 def app_context(
     settings: Callable[[], Settings] = production_settings, *, quiet: bool = False
 ) -> Iterator[Flask]:

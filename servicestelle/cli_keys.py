@@ -17,7 +17,7 @@ from audit import AuditEvent
 from crypto import KeyringError
 from servicestelle import audit_trail, services
 from servicestelle.cases import rotation
-from servicestelle.cli_context import app_context, require_current_schema
+from servicestelle.cli_context import app_context, require_current_schema, warnings_shown
 from servicestelle.config import ConfigError, Settings
 from servicestelle.extensions import db
 from servicestelle.keyring_custody import KeyringHolder, Prompt, unlock
@@ -47,7 +47,8 @@ def unlocked(settings: Settings) -> KeyringHolder:
     if holder is not None:
         return holder
     try:
-        holder = unlock(settings, terminal_prompt())
+        with warnings_shown():
+            holder = unlock(settings, terminal_prompt())
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     services.install_keyring(holder)

@@ -9,6 +9,7 @@ from servicestelle.auth.queries import get_user_by_username
 from servicestelle.centres.models import Centre
 from servicestelle.centres.operations import create_centre
 from servicestelle.centres.queries import get_centre_by_code
+from servicestelle.demo_cases import ensure_demo_cases
 from servicestelle.extensions import db
 from servicestelle.instance_state import DEMO_FLAG, set_fact
 from servicestelle.roles import Role
@@ -51,4 +52,7 @@ def ensure_demo_data() -> Centre:
             )
     set_fact(DEMO_FLAG, "yes")
     db.session.commit()
+    counsellor = get_user_by_username(DEMO_LOGINS[0].username)
+    if counsellor is not None and counsellor.centre_id == centre.id:
+        ensure_demo_cases(counsellor)
     return centre

@@ -404,6 +404,13 @@ def test_demo_prepares_an_instance_and_prints_a_login_and_a_code_command_per_rol
     assert re.fullmatch(r"\d{6}", code.stdout.strip())
     secret = Path(demo_env["SERVICESTELLE_INSTANCE"]) / "secret_key"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    # The keyring's passphrase lives beside it — said at every start.
+    assert "WARNING: the keyring passphrase is kept in the instance folder" in result.stderr
+    passphrase = Path(demo_env["SERVICESTELLE_INSTANCE"]) / "keyring-passphrase"
+    assert stat.S_IMODE(passphrase.stat().st_mode) == 0o600
+    # Synthetic cases, sealed: none of their made-up text is in the database in clear.
+    assert query(demo_env, "SELECT count(*) FROM cases") == [(4,)]
+    assert b"Erfundener Demo-Fall" not in database(demo_env).read_bytes()
 
 
 def test_demo_again_keeps_its_users_and_prints_the_same_logins(tmp_path, demo_env):
@@ -414,6 +421,7 @@ def test_demo_again_keeps_its_users_and_prints_the_same_logins(tmp_path, demo_en
     assert second.returncode == 0, second.stderr
     assert first.stdout.splitlines()[-12:] == second.stdout.splitlines()[-12:]
     assert query(demo_env, "SELECT count(*) FROM users") == [(4,)]
+    assert query(demo_env, "SELECT count(*) FROM cases") == [(4,)]
 
 
 def test_demo_code_prints_the_users_current_code_which_logs_in(tmp_path, demo_env):
