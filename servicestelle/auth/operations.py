@@ -440,14 +440,18 @@ def current_code_for_demo(user: User) -> str:
 
 
 def _seal_seed(user: User, seed: bytes, column: str) -> bytes:
-    return sealing.seal(
-        services.settings().secret_key, seed, table="users", column=column, row_id=user.id
-    )
+    key = services.keyring().named_key(sealing.KEY_NAME)
+    return sealing.seal(key, seed, table="users", column=column, row_id=user.id)
 
 
 def _unseal_seed(user: User, blob: bytes, column: str) -> bytes:
     return sealing.unseal(
-        services.settings().secret_key, blob, table="users", column=column, row_id=user.id
+        services.keyring().named_key(sealing.KEY_NAME),
+        blob,
+        table="users",
+        column=column,
+        row_id=user.id,
+        legacy_secret=services.settings().secret_key,
     )
 
 
