@@ -163,13 +163,23 @@ def _insert_case(
     return case
 
 
-def open_case(access: CaseAccess) -> OpenedCase:
-    """Decrypt a case's payload for the caller and audit the read (committed)."""
+def open_sealed(access: CaseAccess) -> OpenedCase:
+    """Decrypt a case's payload WITHOUT an audit entry: only for an operation that records
+    its own single entry for the request (``open_case``, the Art. 15 export)."""
     case = access.case
+    if not access.content:
+        raise PermissionError("no content access to this case")  # a caller skipped its check
     opened = vault.open_vault(case.id)
     if case.payload is None:
         raise vault.CaseUnreadable
     stored = opened.open_json("cases", "payload", case.id, case.payload)
+    return OpenedCase(case, payload_rules.from_storage(stored), opened)
+
+
+def open_case(access: CaseAccess) -> OpenedCase:
+    """Decrypt a case's payload for the caller and audit the read (committed)."""
+    opened = open_sealed(access)
+    case = access.case
     audit_trail.record(
         AuditEvent.CASE_CONTENT_READ,
         actor=access.user,
@@ -179,7 +189,7 @@ def open_case(access: CaseAccess) -> OpenedCase:
         purpose=access.purpose,
     )
     db.session.commit()
-    return OpenedCase(case, payload_rules.from_storage(stored), opened)
+    return opened
 
 
 def update_case(
@@ -246,6 +256,11 @@ def add_member(access: CaseAccess, user: User, kind: str) -> None:
     if existing is not None:
         if existing.kind == kind:
             raise CaseError(str(_l("Diese Person ist bereits eingetragen.")))
+        # Turning an assignment into a share changes the assignment: the same rules as removing.
+        if not access.user.can(Permission.CASE_ASSIGN):
+            raise CaseError(str(_l("Zuweisungen ändert die Leitung.")))
+        if existing.kind == "assigned" and sum(m.kind == "assigned" for m in case.members) == 1:
+            raise CaseError(str(_l("Eine Akte braucht mindestens eine zuständige Person.")))
         existing.kind = kind
     else:
         case.members.append(

@@ -1,0 +1,91 @@
+"""Art. 15: the client's own file as JSON and PDF — content, consents, dates and purposes."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from audit import AuditEvent
+from servicestelle.auth.models import User
+from servicestelle.cases import access, art15, operations, parts, payload
+from servicestelle.extensions import db
+from servicestelle.roles import Role
+from tests.support import audit_log
+
+NARRATIVE = "Schilderung für die Auskunft 4711"
+
+
+@pytest.fixture
+def case_id(app, make_user):
+    """A case with a contact, a consent and two earlier reads by its counsellor."""
+    user_id = make_user(Role.COUNSELLOR, username="kowalczyk").id
+    with app.test_request_context():
+        user = db.session.get(User, user_id)
+        content = payload.load_payload(
+            {
+                "account": {"narrative": NARRATIVE},
+                "classification": {"grounds": {"sub": ["antisemitismus"]}},
+            }
+        )
+        case = operations.create_case(user, content)
+        reach = access.load(case.id, user, content=True)
+        parts.add_contact(reach, date(2026, 3, 1), {"channel": "telefon", "note": "Anruf"})
+        parts.record_consent(reach, "statistik", date(2026, 3, 1), "muendlich")
+        operations.open_case(reach)
+        operations.open_case(reach)
+        return case.id
+
+
+def _export_as_counsellor(app, case_id: int, fmt: str) -> art15.Export:
+    import sqlalchemy as sa
+
+    with app.test_request_context():
+        user = db.session.scalars(sa.select(User).where(User.username == "kowalczyk")).one()
+        return art15.export(access.load(case_id, user, content=True), fmt)
+
+
+def test_the_json_file_holds_the_content_the_consents_and_the_reads(app, case_id):
+    before = audit_log.head(app)
+    exported = _export_as_counsellor(app, case_id, "json")
+    document = json.loads(exported.content)
+
+    assert exported.media_type == "application/json"
+    assert exported.filename == "Auskunft-Fall-2026-0001.json"
+    assert document["format"] == "servicestelle-art15/1"
+    assert document["content"]["account"]["narrative"] == NARRATIVE
+    words = {f["label"]: f["value"] for s in document["content_in_words"] for f in s["fields"]}
+    assert any("Antisemitismus" in value for value in words.values())
+    assert [c["note"] for c in document["contacts"]] == ["Anruf"]
+    assert [(c["purpose"], c["form"]) for c in document["consents"]] == [("statistik", "muendlich")]
+    # Two reads on the day, counselling; no staff name anywhere in the file.
+    assert [(a["purpose"], a["count"]) for a in document["accesses"]] == [("counselling", 2)]
+    assert "kowalczyk" not in exported.content.decode().lower()
+    # Exactly one entry for the export, and it is no ordinary read.
+    entries = audit_log.entries(app, after=before)
+    assert [(e.action, e.purpose, e.object_id) for e in entries] == [
+        (AuditEvent.CASE_RECORD_EXPORT.value, "art15_request", str(case_id))
+    ]
+
+
+def test_the_pdf_is_a_pdf_and_is_recorded_as_an_export(app, case_id):
+    before = audit_log.head(app)
+    exported = _export_as_counsellor(app, case_id, "pdf")
+    assert exported.content.startswith(b"%PDF-")
+    assert exported.media_type == "application/pdf"
+    [entry] = audit_log.entries(app, after=before)
+    assert entry.action == AuditEvent.CASE_RECORD_EXPORT.value
+    assert json.loads(entry.details) == {"format": "pdf"}
+
+
+def test_the_pdf_never_fetches_a_resource():
+    with pytest.raises(ValueError, match="refused"):
+        art15._refuse_fetch("file:///etc/passwd")
+
+
+def test_an_unknown_format_is_refused_before_anything_is_read(app, case_id):
+    before = audit_log.head(app)
+    with pytest.raises(ValueError, match="unknown format"):
+        _export_as_counsellor(app, case_id, "docx")
+    assert audit_log.head(app) == before
