@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from apispec import APISpec
@@ -9,7 +10,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app
 
-from servicestelle.api import schemas
+from servicestelle.api import case_schemas, schemas
 
 TITLE = "Servicestelle API"
 VERSION = "1"
@@ -20,13 +21,37 @@ DOCUMENTED_ENDPOINTS = (
     "api.rename_token",
     "api.revoke_token",
     "api.list_users",
+    # servicestelle/api/cases.py
+    "api.list_cases",
+    "api.search_cases",
+    "api.create_case",
+    "api.get_case",
+    "api.update_case",
+    "api.add_member",
+    "api.remove_member",
+    "api.set_legal_hold",
+    "api.list_contacts",
+    "api.add_contact",
+    "api.list_interventions",
+    "api.add_intervention",
+    "api.list_deadlines",
+    "api.add_deadline",
+    "api.mark_deadline_done",
+    "api.list_consents",
+    "api.record_consent",
+    "api.withdraw_consent",
+    "api.list_documents",
+    "api.add_document",
+    "api.download_document",
 )
+#: Paths whose operations get the shared parts below instead of repeating them in docstrings.
+CASE_PATHS = "/api/v1/cases"
 
 
 def openapi_document() -> dict[str, Any]:
     cache: dict[str, Any] | None = current_app.extensions.get("servicestelle.openapi")
     if cache is None:
-        cache = _build().to_dict()
+        cache = _complete_case_operations(_build().to_dict())
         current_app.extensions["servicestelle.openapi"] = cache
     return cache
 
@@ -46,6 +71,46 @@ def _build() -> APISpec:
     spec.components.schema("Token", schema=schemas.TokenSchema)
     spec.components.schema("TokenRename", schema=schemas.TokenRenameSchema)
     spec.components.schema("UserSummary", schema=schemas.UserSummarySchema)
+    for name, schema in case_schemas.OPENAPI_SCHEMAS.items():
+        spec.components.schema(name, schema=schema)
     for endpoint in DOCUMENTED_ENDPOINTS:
         spec.path(view=current_app.view_functions[endpoint], app=current_app)
     return spec
+
+
+def _complete_case_operations(document: dict[str, Any]) -> dict[str, Any]:
+    for path, operations in document["paths"].items():
+        if path.startswith(CASE_PATHS):
+            for method, operation in operations.items():
+                _complete_case_operation(path, method, operation)
+    return document
+
+
+def _error(description: str, schema: str = "Error") -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    return {"description": description, "content": {"application/json": {"schema": ref}}}
+
+
+def _complete_case_operation(path: str, method: str, operation: dict[str, Any]) -> None:
+    """What every case operation shares: the token, the path ids, the error answers."""
+    operation.setdefault("security", [{"bearer": []}])
+    declared = {parameter["name"] for parameter in operation.get("parameters", [])}
+    for name in re.findall(r"{(\w+)}", path):
+        if name not in declared:
+            operation.setdefault("parameters", []).append(
+                {"in": "path", "name": name, "required": True, "schema": {"type": "integer"}}
+            )
+    responses = operation["responses"]
+    responses.setdefault("401", _error("No valid bearer token"))
+    responses.setdefault("403", _error("The role lacks the permission"))
+    if "{" in path:
+        responses.setdefault("404", _error("No such case, or not within the caller's reach"))
+    body = operation.get("requestBody", {}).get("content", {})
+    if "application/json" in body:
+        responses.setdefault("400", _error("The body is not valid JSON"))
+    if body:
+        responses.setdefault("415", _error("Wrong content type"))
+    if method != "get":
+        responses.setdefault(
+            "422", _error("Invalid fields, or a rule of the case refuses it", "ValidationFailed")
+        )

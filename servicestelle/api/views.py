@@ -169,3 +169,7 @@ def list_users() -> ResponseReturnValue:
             for user in users_of_centre(_me().centre_id)
         ]
     )
+
+
+# The case endpoints register themselves on ``bp``; imported last, when ``bp`` exists.
+from servicestelle.api import cases as _cases  # noqa: E402, F401
