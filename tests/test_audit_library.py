@@ -45,15 +45,20 @@ class NoDatabase:
 # --- the vocabulary ------------------------------------------------------------------
 
 
-def test_events_name_their_source_and_only_case_reads_need_a_purpose():
+def test_events_name_their_source_and_only_reads_of_case_content_need_a_purpose():
     assert AuditEvent.CASE_CONTENT_READ.source == "case"
     assert AuditEvent.AUTH_LOGOUT.source == "auth"
     assert AuditEvent.AUDIT_CHECKPOINT_CREATE.source == "audit"
     assert AuditEvent.CASE_CONTENT_READ.requires_purpose
-    assert [event for event in AuditEvent if event.requires_purpose] == [
-        AuditEvent.CASE_CONTENT_READ
-    ]
-    assert frozenset({AuditEvent.CASE_CONTENT_READ}) == PURPOSE_REQUIRED
+    # A read, an emergency opening and an export of a client's file each say why.
+    reads = {
+        AuditEvent.CASE_CONTENT_READ,
+        AuditEvent.CASE_BREAK_GLASS_OPEN,
+        AuditEvent.CASE_RECORD_EXPORT,
+    }
+    assert {event for event in AuditEvent if event.requires_purpose} == reads
+    assert frozenset(reads) == PURPOSE_REQUIRED
+    assert not AuditEvent.CASE_RECORD_UPDATE.requires_purpose
     for event in AuditEvent:
         assert event.value.count(":") in {1, 2}, event
         assert event.value == event.value.lower()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -29,8 +29,18 @@ import audit
 from servicestelle import audit_trail
 from servicestelle.auth.models import User
 from servicestelle.auth.operations import disable_user
-from servicestelle.cases import break_glass, catalogue, indexes, operations, parts, queries, vault
+from servicestelle.cases import (
+    break_glass,
+    catalogue,
+    indexes,
+    operations,
+    parts,
+    payload,
+    queries,
+    vault,
+)
 from servicestelle.cases.access import Reach, reach_of
+from servicestelle.cases.access import load as access_load
 from servicestelle.cases.models import (
     BreakGlassAccess,
     Case,
@@ -721,3 +731,20 @@ def test_index_lengths_follow_the_ciphersweet_rule(index):
     assert 2 <= coincidences < math.sqrt(rows)
     # And it is the longest such length: one bit more would single out cases.
     assert rows / 2 ** (index.bits + 1) < 2
+
+
+def test_parts_refuse_a_caller_without_content_access(app, make_user):
+    """Defence in depth: the operations themselves refuse a metadata-only access."""
+    owner_id = make_user(Role.COUNSELLOR).id
+    supervisor_id = make_user(Role.SUPERVISOR).id
+    with app.test_request_context():
+        owner = db.session.get(User, owner_id)
+        case = operations.create_case(owner, payload.load_payload({}))
+        metadata_only = access_load(case.id, db.session.get(User, supervisor_id))
+        assert not metadata_only.content
+        with pytest.raises(PermissionError):
+            parts.add_contact(metadata_only, date(2026, 3, 1), {"channel": "telefon"})
+        with pytest.raises(PermissionError):
+            parts.record_consent(metadata_only, "statistik", date(2026, 3, 1), "muendlich")
+        with pytest.raises(PermissionError):
+            operations.open_case(metadata_only)

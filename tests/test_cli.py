@@ -7,6 +7,7 @@ import shlex
 import shutil
 import sqlite3
 import stat
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -109,7 +110,10 @@ def app_for(env: dict[str, str], *, clock: FrozenClock | None = None) -> Iterato
     app = create_app(settings, clock=clock or FrozenClock(datetime.now(UTC)))
     app.config["TESTING"] = True
     try:
-        yield app
+        with warnings.catch_warnings():
+            # The demo's keyring passphrase warning is asserted where the demo starts.
+            warnings.simplefilter("ignore", DemoSecretWarning)
+            yield app
     finally:
         from servicestelle.extensions import db
 

@@ -115,6 +115,7 @@ def test_the_installed_console_script_initialises_an_instance(installed, tmp_pat
         **cli.FLOOR_HASHING,
         "SERVICESTELLE_INSTANCE": str(tmp_path / "instance"),
         "SERVICESTELLE_SECRET_KEY_FILE": str(key),
+        "SERVICESTELLE_KEYRING_PASSPHRASE_FILE": str(cli.passphrase_file_beside(key)),
     }
 
     result = cli.run_program([str(script), "init"], env, cwd=tmp_path)

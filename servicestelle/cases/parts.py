@@ -42,6 +42,13 @@ def _audit(event: AuditEvent, access: CaseAccess, **details: object) -> None:
     )
 
 
+def _content(access: CaseAccess) -> CaseAccess:
+    """Every part belongs to the content: a caller that skipped its check stops here."""
+    if not access.content:
+        raise PermissionError("no content access to this case")
+    return access
+
+
 def _not_in_future(day: date) -> None:
     if day > clock.today():
         raise CaseError(str(_l("Das Datum liegt in der Zukunft.")))
@@ -55,6 +62,7 @@ def _touch(case: Case) -> None:
 
 
 def add_contact(access: CaseAccess, occurred_on: date, content: Mapping[str, Any]) -> CaseContact:
+    _content(access)
     checked = rules.ContactContentSchema().load(content)
     _not_in_future(occurred_on)
     opened = vault.open_vault(access.case.id)
@@ -79,6 +87,7 @@ def add_contact(access: CaseAccess, occurred_on: date, content: Mapping[str, Any
 def add_intervention(
     access: CaseAccess, occurred_on: date, content: Mapping[str, Any]
 ) -> CaseIntervention:
+    _content(access)
     checked = rules.InterventionContentSchema().load(content)
     opened = vault.open_vault(access.case.id)
     row = CaseIntervention(
@@ -115,6 +124,7 @@ def add_deadline(
     access: CaseAccess, kind: str, trigger_on: date, *, uncertain: bool, note: str = ""
 ) -> CaseDeadline:
     """A statutory deadline computed from the trigger date the counsellor entered."""
+    _content(access)
     checked = rules.DeadlineContentSchema().load(
         {"kind": kind, "trigger_on": trigger_on.isoformat(), "note": note}
     )
@@ -142,6 +152,7 @@ def add_deadline(
 
 
 def mark_deadline_done(access: CaseAccess, deadline_id: int) -> None:
+    _content(access)
     row = db.session.get(CaseDeadline, deadline_id)
     if row is None or row.case_id != access.case.id:
         raise CaseError(str(_l("Diese Frist gibt es in der Akte nicht.")))
@@ -159,6 +170,7 @@ def add_document(
     access: CaseAccess, content: bytes, *, filename: str, description: str
 ) -> CaseDocument:
     """Attach a file: type decided by its content, size limited, name and bytes sealed."""
+    _content(access)
     limit = services.settings().document_max_bytes
     if len(content) > limit:
         raise CaseError(
@@ -201,6 +213,7 @@ class Download:
 
 def read_document(access: CaseAccess, document_id: int) -> Download:
     """A document's bytes for download; one audited read (committed)."""
+    _content(access)
     row = db.session.get(CaseDocument, document_id)
     if row is None or row.case_id != access.case.id:
         raise CaseError(str(_l("Dieses Dokument gibt es in der Akte nicht.")))
@@ -239,6 +252,7 @@ def _position(case_id: int, document_id: int) -> int:
 
 
 def record_consent(access: CaseAccess, purpose: str, given_on: date, form: str) -> CaseConsent:
+    _content(access)
     from servicestelle.cases import catalogue
 
     if (
@@ -270,6 +284,7 @@ def withdraw_consent(access: CaseAccess, consent_id: int, withdrawn_on: date) ->
     The statistics store (issue 5) drops a case whose ``statistics_excluded`` is set, in the
     same transaction as this flag once it exists.
     """
+    _content(access)
     row = db.session.get(CaseConsent, consent_id)
     if row is None or row.case_id != access.case.id:
         raise CaseError(str(_l("Diese Einwilligung gibt es in der Akte nicht.")))
