@@ -8,6 +8,7 @@ from servicestelle.account.views import bp as account_bp
 from servicestelle.admin.views import bp as admin_bp
 from servicestelle.api.views import bp as api_bp
 from servicestelle.auth.views import bp as auth_bp
+from servicestelle.cases.views import bp as cases_bp
 from servicestelle.dashboard.views import bp as dashboard_bp
 from servicestelle.dpo.views import bp as dpo_bp
 from servicestelle.extensions import csrf
@@ -16,7 +17,16 @@ from servicestelle.i18n import bp as i18n_bp
 
 
 def register(app: Flask) -> None:
-    for blueprint in (auth_bp, account_bp, admin_bp, dashboard_bp, dpo_bp, health_bp, i18n_bp):
+    for blueprint in (
+        auth_bp,
+        account_bp,
+        admin_bp,
+        cases_bp,
+        dashboard_bp,
+        dpo_bp,
+        health_bp,
+        i18n_bp,
+    ):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens only and never reads cookies, so a forged
     # cross-site request carries no credentials: CSRF tokens do not apply there.

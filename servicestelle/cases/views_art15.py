@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired
 from servicestelle.auth.freshness import fresh_auth_required
 from servicestelle.cases import art15, vault
 from servicestelle.cases.access import CaseAccess
+from servicestelle.cases.forms import choices_of
 from servicestelle.cases.views_common import bp, load, unreadable
 from servicestelle.permissions import Permission, require
 
@@ -19,10 +20,12 @@ from servicestelle.permissions import Permission, require
 class Art15Form(FlaskForm):
     format = RadioField(
         _l("Format"),
-        choices=[
-            ("pdf", _l("PDF zum Ausdrucken oder Mitgeben")),
-            ("json", _l("JSON (maschinenlesbar, Art. 20 DSGVO)")),
-        ],
+        choices=choices_of(
+            [
+                ("pdf", _l("PDF zum Ausdrucken oder Mitgeben")),
+                ("json", _l("JSON (maschinenlesbar, Art. 20 DSGVO)")),
+            ]
+        ),
         default="pdf",
         validators=[InputRequired(_l("Bitte wählen Sie ein Format."))],
     )

@@ -5,6 +5,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from servicestelle.auth.queries import unused_recovery_codes
+from servicestelle.cases import queries as case_queries
+from servicestelle.cases import views_display
 from servicestelle.permissions import Permission, require
 
 bp = Blueprint("dashboard", __name__)
@@ -18,8 +20,16 @@ FEW_RECOVERY_CODES = 3
 def index() -> ResponseReturnValue:
     """Start page: who is logged in, for which centre, and what needs attention."""
     recovery_left = len(unused_recovery_codes(current_user.id))
+    # Due dates are plaintext metadata: listing them decrypts nothing and reads no content.
+    deadlines = (
+        case_queries.attention_deadlines(current_user)
+        if current_user.can(Permission.CASE_LIST)
+        else None
+    )
     return render_template(
         "dashboard/index.html",
         recovery_left=recovery_left,
         few_recovery_codes=recovery_left <= FEW_RECOVERY_CODES,
+        deadlines=deadlines,
+        **views_display.helpers(),
     )
