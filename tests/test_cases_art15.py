@@ -12,6 +12,7 @@ from servicestelle.auth.models import User
 from servicestelle.cases import access, art15, operations, parts, payload
 from servicestelle.extensions import db
 from servicestelle.roles import Role
+from tests.conftest import login, post_form
 from tests.support import audit_log
 
 NARRATIVE = "Schilderung für die Auskunft 4711"
@@ -89,3 +90,48 @@ def test_an_unknown_format_is_refused_before_anything_is_read(app, case_id):
     with pytest.raises(ValueError, match="unknown format"):
         _export_as_counsellor(app, case_id, "docx")
     assert audit_log.head(app) == before
+
+
+# --- the page ---------------------------------------------------------------------------
+
+
+def test_the_export_page_needs_a_fresh_login_and_hands_out_an_attachment(
+    app, client, make_user, clock
+):
+    user = make_user(Role.COUNSELLOR)
+    login(client, user, clock)
+    created = post_form(client, "/faelle/neu", {"account_narrative": NARRATIVE})
+    case_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    url = f"/faelle/{case_id}/auskunft"
+    page = client.get(url).get_data(as_text=True)
+    assert "Art. 15 Abs. 4" in page  # the third-party check is asked for
+
+    before = audit_log.head(app)
+    exported = post_form(client, url, {"format": "json"})
+    assert exported.status_code == 200
+    assert exported.headers["Content-Disposition"] == (
+        'attachment; filename="Auskunft-Fall-2026-0001.json"'
+    )
+    assert exported.headers["Cache-Control"] == "no-store"
+    assert json.loads(exported.data)["content"]["account"]["narrative"] == NARRATIVE
+    assert [e.action for e in audit_log.entries(app, after=before)] == [
+        AuditEvent.CASE_RECORD_EXPORT.value
+    ]
+
+    clock.advance(minutes=6)  # past the fresh minutes: confirm password and code first
+    stale = client.get(url)
+    assert stale.status_code == 302 and stale.headers["Location"].startswith("/bestaetigen")
+
+
+def test_the_export_is_refused_to_a_supervisor_and_another_counsellor(
+    app, client, make_user, clock
+):
+    owner = make_user(Role.COUNSELLOR)
+    login(client, owner, clock)
+    created = post_form(client, "/faelle/neu", {"account_narrative": NARRATIVE})
+    case_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    for roles in ((Role.SUPERVISOR,), (Role.COUNSELLOR,)):
+        other = app.test_client()
+        other.environ_base["wsgi.url_scheme"] = "https"
+        login(other, make_user(*roles), clock)
+        assert other.get(f"/faelle/{case_id}/auskunft").status_code in (403, 404)
