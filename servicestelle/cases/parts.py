@@ -61,11 +61,22 @@ def _touch(case: Case) -> None:
 # --- contacts and interventions -------------------------------------------------------------
 
 
+def _seal_new_part(
+    access: CaseAccess, row: CaseContact | CaseIntervention | CaseDeadline, sealed: Any
+) -> None:
+    """Insert a part, then seal its content bound to the row id the insert gave it."""
+    opened = vault.open_vault(access.case.id)
+    db.session.add(row)
+    db.session.flush()
+    row.content = opened.seal_json(row.__tablename__, "content", row.id, sealed)
+    _touch(access.case)
+
+
 def add_contact(access: CaseAccess, occurred_on: date, content: Mapping[str, Any]) -> CaseContact:
     _content(access)
-    checked = rules.ContactContentSchema().load(content)
+    schema = rules.ContactContentSchema()
+    checked = schema.load(content)
     _not_in_future(occurred_on)
-    opened = vault.open_vault(access.case.id)
     row = CaseContact(
         case_id=access.case.id,
         occurred_on=occurred_on,
@@ -73,12 +84,7 @@ def add_contact(access: CaseAccess, occurred_on: date, content: Mapping[str, Any
         created_at=clock.now(),
         created_by=access.user.id,
     )
-    db.session.add(row)
-    db.session.flush()
-    row.content = opened.seal_json(
-        "case_contacts", "content", row.id, rules.ContactContentSchema().dump(checked)
-    )
-    _touch(access.case)
+    _seal_new_part(access, row, schema.dump(checked))
     _audit(AuditEvent.CASE_CONTACT_ADD, access, contact=row.id)
     db.session.commit()
     return row
@@ -87,9 +93,10 @@ def add_contact(access: CaseAccess, occurred_on: date, content: Mapping[str, Any
 def add_intervention(
     access: CaseAccess, occurred_on: date, content: Mapping[str, Any]
 ) -> CaseIntervention:
+    """An intervention; its date may lie ahead (an accompaniment planned for next week)."""
     _content(access)
-    checked = rules.InterventionContentSchema().load(content)
-    opened = vault.open_vault(access.case.id)
+    schema = rules.InterventionContentSchema()
+    checked = schema.load(content)
     row = CaseIntervention(
         case_id=access.case.id,
         occurred_on=occurred_on,
@@ -97,12 +104,7 @@ def add_intervention(
         created_at=clock.now(),
         created_by=access.user.id,
     )
-    db.session.add(row)
-    db.session.flush()
-    row.content = opened.seal_json(
-        "case_interventions", "content", row.id, rules.InterventionContentSchema().dump(checked)
-    )
-    _touch(access.case)
+    _seal_new_part(access, row, schema.dump(checked))
     _audit(AuditEvent.CASE_INTERVENTION_ADD, access, intervention=row.id)
     db.session.commit()
     return row
@@ -131,7 +133,6 @@ def add_deadline(
     computed = deadlines.compute(
         deadlines.DeadlineKind(kind), trigger_on, uncertain=uncertain, months=deadline_months()
     )
-    opened = vault.open_vault(access.case.id)
     row = CaseDeadline(
         case_id=access.case.id,
         due_on=computed.due_on,
@@ -140,12 +141,7 @@ def add_deadline(
         created_at=clock.now(),
         created_by=access.user.id,
     )
-    db.session.add(row)
-    db.session.flush()
-    row.content = opened.seal_json(
-        "case_deadlines", "content", row.id, rules.DeadlineContentSchema().dump(checked)
-    )
-    _touch(access.case)
+    _seal_new_part(access, row, rules.DeadlineContentSchema().dump(checked))
     _audit(AuditEvent.CASE_DEADLINE_ADD, access, deadline=row.id)
     db.session.commit()
     return row
