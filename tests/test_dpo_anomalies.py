@@ -20,6 +20,7 @@ from servicestelle.dpo.anomalies import (
     is_off_hours,
     mass_reads,
     off_hours_reads,
+    reads_after_reset,
     reviewed_seqs,
     unreviewed_break_glass,
 )
@@ -277,3 +278,30 @@ def test_every_threshold_is_exclusive(threshold):
     at = [entry(ts=MONDAY + timedelta(seconds=n)) for n in range(threshold)]
     assert bursts(at, threshold, timedelta(minutes=1)) == []
     assert len(bursts([*at, entry(ts=MONDAY)], threshold, timedelta(minutes=1))) == 1
+
+
+# --- case reads after someone else reset a person's credentials --------------------------
+
+
+def reset(seq: int, subject: str = "7", by: int = 1, event=AuditEvent.AUTH_PASSWORD_RESET) -> Entry:
+    return replace(entry(event, object_id=subject, seq=seq, actor_id=by), object_type="user")
+
+
+def test_reads_by_the_person_within_a_week_after_a_reset_by_another_are_listed():
+    by_admin = reset(10)
+    read_soon = entry(actor_id=7, seq=11, ts=MONDAY + timedelta(hours=1))
+    read_by_other = entry(actor_id=8, seq=12, ts=MONDAY + timedelta(hours=1))
+    read_late = entry(actor_id=7, seq=13, ts=MONDAY + timedelta(days=7))
+    found = reads_after_reset([by_admin, read_soon, read_by_other, read_late])
+    assert [(item.user_id, item.reset.seq, [r.seq for r in item.reads]) for item in found] == [
+        (7, 10, [11])
+    ]
+
+
+def test_own_resets_reads_before_and_malformed_subjects_are_not_listed():
+    own = reset(20, subject="7", by=7, event=AuditEvent.AUTH_SECOND_FACTOR_RESET)
+    before = entry(actor_id=9, seq=21)
+    later_reset = reset(22, subject="9")
+    odd = reset(23, subject="x9")
+    after_own = entry(actor_id=7, seq=24)
+    assert reads_after_reset([own, before, later_reset, odd, after_own]) == []

@@ -191,3 +191,51 @@ def unreviewed_break_glass(entries: Iterable[Entry]) -> list[Entry]:
         and not (entry.seq in reviews and reviews[entry.seq] > entry.seq)
     ]
     return sorted(waiting, key=lambda entry: entry.seq)
+
+
+#: Resets of someone else's credentials that make a later case read worth a look.
+_RESETS = frozenset(
+    {AuditEvent.AUTH_PASSWORD_RESET.value, AuditEvent.AUTH_SECOND_FACTOR_RESET.value}
+)
+#: How long after a reset the person's case reads are listed.
+RESET_WATCH = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class ReadsAfterReset:
+    """Case reads by a person whose password or second factor someone else had just reset.
+
+    An administrator can reset a counsellor's credentials and log in as them; the person is
+    not notified (SECURITY.md). Listing these reads lets the DPO ask the person whether it was
+    them.
+    """
+
+    user_id: int
+    reset: Entry
+    reads: tuple[Entry, ...]
+
+
+def reads_after_reset(
+    entries: Iterable[Entry], watch: timedelta = RESET_WATCH
+) -> list[ReadsAfterReset]:
+    """Each reset by someone else, with the person's case reads in the following ``watch``."""
+    items = sorted(entries, key=lambda entry: entry.seq)
+    found = []
+    for reset in items:
+        subject = _user_id(reset.object_id)
+        if reset.action not in _RESETS or subject is None or reset.actor_id == subject:
+            continue
+        reads = tuple(
+            entry
+            for entry in _case_reads(items)
+            if entry.actor_id == subject and entry.seq > reset.seq and entry.ts - reset.ts < watch
+        )
+        if reads:
+            found.append(ReadsAfterReset(subject, reset, reads))
+    return sorted(found, key=lambda item: item.reset.seq, reverse=True)
+
+
+def _user_id(object_id: str | None) -> int | None:
+    if object_id is None or not (object_id.isascii() and object_id.isdigit()):
+        return None
+    return int(object_id[:10])

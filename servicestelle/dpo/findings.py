@@ -18,6 +18,7 @@ class Findings:
     off_hours: list[Entry]
     login_bursts: list[anomalies.LoginFailureBurst]
     break_glass: list[Entry]
+    reads_after_reset: list[anomalies.ReadsAfterReset] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)
     #: The written reason of each waiting opening, by its seq (None: no longer there).
     reasons: dict[int, str | None] = field(default_factory=dict)
@@ -25,7 +26,12 @@ class Findings:
     @property
     def open_anomalies(self) -> int:
         """Everything on the page that waits for a look (break-glass counted separately)."""
-        return len(self.mass_reads) + len(self.off_hours) + len(self.login_bursts)
+        return (
+            len(self.mass_reads)
+            + len(self.off_hours)
+            + len(self.login_bursts)
+            + len(self.reads_after_reset)
+        )
 
 
 def waiting_break_glass(centre_id: int) -> list[Entry]:
@@ -59,13 +65,22 @@ def collect(centre_id: int, thresholds: anomalies.Thresholds, now: datetime, day
     """Run every rule over the period: this loads each case read and failed login in it."""
     since = now - timedelta(days=days)
     recent = queries.recent(
-        centre_id, since, (AuditEvent.CASE_CONTENT_READ, AuditEvent.AUTH_LOGIN_FAILURE)
+        centre_id,
+        since,
+        (
+            AuditEvent.CASE_CONTENT_READ,
+            AuditEvent.AUTH_LOGIN_FAILURE,
+            AuditEvent.AUTH_PASSWORD_RESET,
+            AuditEvent.AUTH_SECOND_FACTOR_RESET,
+        ),
     )
     break_glass = waiting_break_glass(centre_id)
     mass = anomalies.mass_reads(recent, thresholds)
     off_hours = anomalies.off_hours_reads(recent, thresholds)
     login_bursts = anomalies.failed_login_bursts(recent, thresholds)
+    after_reset = anomalies.reads_after_reset(recent)
     people = [item.actor_id for item in mass]
+    people += [item.reset.actor_id for item in after_reset] + [i.user_id for i in after_reset]
     people += [entry.actor_id for entry in (*off_hours, *break_glass)]
     # Failed logins name the targeted account by its user id.
     accounts = [item.account for item in login_bursts if item.account is not None]
@@ -78,6 +93,7 @@ def collect(centre_id: int, thresholds: anomalies.Thresholds, now: datetime, day
         off_hours=off_hours,
         login_bursts=login_bursts,
         break_glass=break_glass,
+        reads_after_reset=after_reset,
         names=queries.usernames(centre_id, people),
         reasons=reasons_of(break_glass),
     )
