@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import audit_append, audit_verify, crypto_seal, password_load, passwords
+from bench import audit_append, audit_verify, case_pages, crypto_seal, password_load, passwords
 from bench.core import Benchmark
 
 BENCHMARKS: tuple[Benchmark, ...] = (
@@ -10,4 +10,5 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("audit-append", audit_append.cases),
     Benchmark("audit-verify", audit_verify.cases),
     Benchmark("crypto-seal", crypto_seal.cases),
+    Benchmark("case-pages", case_pages.cases),
 )
