@@ -119,8 +119,10 @@ def content_cases(user: User) -> sa.Select[int]:
     )
     if not user.can(Permission.CASE_WORK):
         member = member.where(sa.false())
+    # One IN over a UNION, not two INs joined by OR: with OR neither database uses an index
+    # and every case id of the centre is read (13 ms at 100,000 cases, bench/case_pages.py).
     return sa.select(Case.id).where(
-        Case.centre_id == user.centre_id, sa.or_(Case.id.in_(member), Case.id.in_(grant))
+        Case.centre_id == user.centre_id, Case.id.in_(sa.union(member, grant))
     )
 
 
