@@ -26,9 +26,20 @@ def demo_settings(tmp_path: Path, database_url: str) -> Settings:
     """Profile "demo": cookies without Secure, so plain http://127.0.0.1 works in Chromium.
 
     Outside profile "test" the settings refuse hashing below the OWASP floor, so the browser
-    tests hash at that floor (about 20 MiB, two passes: still quick).
+    tests hash at that floor (about 20 MiB, two passes: still quick). The keyring passphrase
+    comes from a file, as in production, so the demo's warning about keeping it in the
+    instance folder is not raised here.
     """
-    return make_settings(tmp_path, database_url, profile="demo", password_hash=OWASP_FLOOR)
+    passphrase = tmp_path / "keyring-passphrase"
+    passphrase.write_text("browser-test keyring passphrase, not a secret")
+    passphrase.chmod(0o600)
+    return make_settings(
+        tmp_path,
+        database_url,
+        profile="demo",
+        password_hash=OWASP_FLOOR,
+        keyring_passphrase_file=passphrase,
+    )
 
 
 @dataclass(frozen=True)

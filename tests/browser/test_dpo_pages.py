@@ -56,9 +56,13 @@ def dpo_with_entries(live_server: LiveServer) -> BrowserUser:
             roles=(Role.COUNSELLOR,),
             with_second_factor=True,
         ).user
-        for purpose in (Purpose.COUNSELLING, Purpose.BREAK_GLASS):
+        # An ordinary read, and a break-glass opening for the review queue.
+        for event, purpose in (
+            (AuditEvent.CASE_CONTENT_READ, Purpose.COUNSELLING),
+            (AuditEvent.CASE_BREAK_GLASS_OPEN, Purpose.BREAK_GLASS),
+        ):
             audit_trail.record(
-                AuditEvent.CASE_CONTENT_READ,
+                event,
                 Outcome.SUCCESS,
                 actor=reader,
                 object_type="case",
