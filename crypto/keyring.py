@@ -97,9 +97,13 @@ class Keyring:
         except KeyError:
             raise KeyringError(f"key {key_id} is not in the keyring (retired?)") from None
 
-    def rotate(self, random: Random = os.urandom) -> int:
-        """Add a new key and make it primary; returns its id. Old keys keep unwrapping."""
-        new_id = max(self.keys) + 1
+    def rotate(self, random: Random = os.urandom, *, at_least: int = 0) -> int:
+        """Add a new key and make it primary; returns its id. Old keys keep unwrapping.
+
+        ``at_least``: the caller's lowest acceptable id — above every id its data still
+        names, so a keyring restored from an older copy never hands out an id twice.
+        """
+        new_id = max(max(self.keys) + 1, at_least)
         if new_id > MAX_KEY_ID:
             raise KeyringError("key ids are exhausted")
         self.keys[new_id] = new_key(random)
@@ -138,12 +142,22 @@ class Keyring:
         sealed = AESGCM(kdf.derive(passphrase, salt)).encrypt(nonce, payload, _aad(header))
         document = {**header, "nonce": _b64(nonce), "ciphertext": _b64(sealed)}
         temporary = path.with_name(path.name + ".new")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # A leftover from an interrupted save goes; the new file is created fresh (never
+        # through a planted symlink, never with a stale mode).
+        temporary.unlink(missing_ok=True)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             json.dump(document, handle, indent=2)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+        # The rename itself must reach the disk before data keys are wrapped under the new
+        # key: otherwise a crash could keep wrapped keys whose key-encryption key was lost.
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
 
     @classmethod
     def load(cls, path: Path, passphrase: bytes) -> Keyring:

@@ -14,7 +14,6 @@ import sys
 import click
 
 from audit import AuditEvent
-from crypto import KeyringError
 from servicestelle import audit_trail, services
 from servicestelle.cases import rotation
 from servicestelle.cli_context import app_context, require_current_schema, warnings_shown
@@ -88,13 +87,15 @@ def rotate(batch_size: int) -> None:
     with app_context() as app:
         require_current_schema()
         holder = unlocked(app.extensions["servicestelle.settings"])
-        keyring = holder.get()
-        previous = keyring.primary
+        previous = holder.get().primary
+        # Above every id a data key names: a keyring restored from an older copy could
+        # otherwise hand out an id that wrapped keys already carry.
+        floor = max(rotation.usage(), default=0) + 1
         try:
-            new_id = keyring.rotate()
-            holder.save(keyring)
-        except KeyringError as exc:
+            new_id = holder.modify(lambda ring: ring.rotate(at_least=floor))
+        except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
+        keyring = holder.get()
         click.echo(f"key {new_id} is now primary (was {previous}); keyring saved")
         total = rotation.RewrapResult()
         for _ in range(_PASSES):
@@ -107,6 +108,9 @@ def rotate(batch_size: int) -> None:
                 result = rotation.rewrap_all(keyring, batch_size=batch_size, progress=bar.update)
             total.rewrapped += result.rewrapped
             total.conflicts += result.conflicts
+            total.unreadable += result.unreadable
+            if result.rewrapped == 0:
+                break  # what is left does not move by trying again
         left = rotation.pending(keyring)
         audit_trail.record(
             AuditEvent.CRYPTO_KEK_ROTATE,
@@ -116,11 +120,17 @@ def rotate(batch_size: int) -> None:
                 "previous": previous,
                 "rewrapped": total.rewrapped,
                 "conflicts": total.conflicts,
+                "unreadable": total.unreadable,
                 "pending": left,
             },
         )
         db.session.commit()
         click.echo(f"{total.rewrapped} data keys re-wrapped under key {new_id}")
+        if total.unreadable:
+            raise click.ClickException(
+                f"{total.unreadable} data keys do not open and stay under their old key "
+                "(see the log for the case ids); the old key must not be retired"
+            )
         if left:
             raise click.ClickException(
                 f"{left} data keys are still under older keys (changed during the run); "
@@ -135,8 +145,7 @@ def retire(kek_id: int) -> None:
     with app_context() as app:
         require_current_schema()
         holder = unlocked(app.extensions["servicestelle.settings"])
-        keyring = holder.get()
-        if kek_id == keyring.primary:
+        if kek_id == holder.get().primary:
             raise click.ClickException(
                 f"key {kek_id} is the primary key; rotate first, then retire the old one"
             )
@@ -146,9 +155,8 @@ def retire(kek_id: int) -> None:
                 f"key {kek_id} still wraps {still} data keys; run `servicestelle keys rotate` first"
             )
         try:
-            keyring.retire(kek_id)
-            holder.save(keyring)
-        except KeyringError as exc:
+            holder.modify(lambda ring: ring.retire(kek_id))
+        except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
         audit_trail.record(AuditEvent.CRYPTO_KEK_RETIRE, object_type="kek", object_id=kek_id)
         db.session.commit()

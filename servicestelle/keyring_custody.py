@@ -13,13 +13,16 @@ run beside a serving process does not leave that process unable to open re-wrapp
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import stat
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from crypto import Keyring, KeyringError
 from crypto.keyring import DEFAULT_KDF, PassphraseKdf
@@ -37,7 +40,11 @@ TEST_ONLY_KDF = PassphraseKdf(time_cost=1, memory_cost_kib=1024, parallelism=1)
 #: A keyring file whose passphrase key is cheaper than this is refused in production.
 PRODUCTION_KDF_FLOOR = PassphraseKdf(time_cost=2, memory_cost_kib=19_456, parallelism=1)
 
+#: A production keyring passphrase shorter than this is refused when the keyring is made.
+MIN_PASSPHRASE_BYTES = 15
+
 Prompt = Callable[[], bytes]
+T = TypeVar("T")
 
 
 class KeyringLocked(ConfigError):
@@ -97,17 +104,36 @@ def passphrase(settings: Settings, prompt: Prompt | None = None) -> bytes:
     )
 
 
+@contextmanager
+def file_lock(settings: Settings) -> Iterator[None]:
+    """Hold the keyring's lock file: every load → change → save runs under it, so two
+    processes (a rotation and a worker adding a named key) never overwrite each other."""
+    path = settings.keyring_path.with_name(settings.keyring_path.name + ".lock")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def create_keyring(settings: Settings, secret: bytes) -> Keyring:
     """A new keyring file; never replaces an existing one (that would orphan every case)."""
     path = settings.keyring_path
-    if path.exists():
-        raise KeyringLocked(f"a keyring already exists at {path}")
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    keyring = Keyring.generate(named=NAMED_KEYS)
-    try:
-        keyring.save(path, secret, kdf=kdf_for(settings))
-    except KeyringError as exc:
-        raise KeyringLocked(str(exc)) from None
+    if settings.is_production and len(secret) < MIN_PASSPHRASE_BYTES:
+        raise KeyringLocked(
+            f"the keyring passphrase must be at least {MIN_PASSPHRASE_BYTES} characters long "
+            "(e.g. `openssl rand -base64 32`)"
+        )
+    with file_lock(settings):
+        if path.exists():
+            raise KeyringLocked(f"a keyring already exists at {path}")
+        keyring = Keyring.generate(named=NAMED_KEYS)
+        try:
+            keyring.save(path, secret, kdf=kdf_for(settings))
+        except KeyringError as exc:
+            raise KeyringLocked(str(exc)) from None
     return keyring
 
 
@@ -122,8 +148,12 @@ def open_keyring(settings: Settings, secret: bytes) -> Keyring:
             f"the keyring {settings.keyring_path} was written with test-only passphrase "
             "hashing; it cannot protect real cases"
         )
-    if keyring.add_missing(NAMED_KEYS):
-        keyring.save(settings.keyring_path, secret, kdf=kdf)
+    if not set(NAMED_KEYS) <= set(keyring.named):
+        with file_lock(settings):
+            # Read again under the lock: another process may have added them meanwhile.
+            keyring, kdf = Keyring.load_with_kdf(settings.keyring_path, secret)
+            if keyring.add_missing(NAMED_KEYS):
+                keyring.save(settings.keyring_path, secret, kdf=kdf)
     return keyring
 
 
@@ -174,10 +204,17 @@ class KeyringHolder:
                     self._seen = current
         return self._keyring
 
-    def save(self, keyring: Keyring) -> None:
-        """Write a changed keyring (rotation, retirement) under the same passphrase."""
-        with self._lock:
-            kdf = Keyring.load_with_kdf(self._settings.keyring_path, self._secret)[1]
-            keyring.save(self._settings.keyring_path, self._secret, kdf=kdf)
-            self._keyring = keyring
-            self._seen = _signature(self._settings.keyring_path)
+    def modify(self, change: Callable[[Keyring], T]) -> T:
+        """Change the keyring on disk (rotation, retirement): under the file lock, on the
+        file as it is now — never on an older copy held in memory — saved atomically."""
+        path = self._settings.keyring_path
+        with self._lock, file_lock(self._settings):
+            try:
+                fresh, kdf = Keyring.load_with_kdf(path, self._secret)
+                result = change(fresh)
+                fresh.save(path, self._secret, kdf=kdf)
+            except KeyringError as exc:
+                raise KeyringLocked(str(exc)) from None
+            self._keyring = fresh
+            self._seen = _signature(path)
+        return result

@@ -37,13 +37,10 @@ def _narrative(user_id: int, case_id: int) -> str:
 def test_rotation_rewraps_every_data_key_and_everything_still_opens(app, counsellor):
     with app.test_request_context():
         ids = [_new_case(counsellor, f"Schilderung {n}") for n in range(7)]
-        before = {
-            row.id: row.payload for row in db.session.scalars(sa.select(Case)).all()
-        }
+        before = {row.id: row.payload for row in db.session.scalars(sa.select(Case)).all()}
+        old = services.keyring().primary
+        new = services.keyring_holder().modify(lambda ring: ring.rotate())
         keyring = services.keyring()
-        old = keyring.primary
-        new = keyring.rotate()
-        services.keyring_holder().save(keyring)
         assert rotation.usage() == {old: 7}
         assert rotation.pending(keyring) == 7
 
@@ -125,3 +122,34 @@ def test_a_case_under_a_retired_key_does_not_open(app, counsellor):
         assert db.session.get(CaseKey, case_id).kek_id == old
         with pytest.raises(vault.CaseUnreadable):
             vault.open_vault(case_id)
+
+
+def test_two_processes_rotating_at_once_lose_no_key(app, counsellor):
+    """Each rotation works on the file as it is under the lock, not on its own old copy."""
+    from servicestelle.keyring_custody import KeyringHolder, passphrase
+
+    with app.test_request_context():
+        case_id = _new_case(counsellor, "vor der Rotation")
+        settings = services.settings()
+        first = KeyringHolder(settings, passphrase(settings))
+        second = KeyringHolder(settings, passphrase(settings))  # loaded before the first rotates
+        a = first.modify(lambda ring: ring.rotate())
+        b = second.modify(lambda ring: ring.rotate())
+        assert (a, b) == (2, 3)
+        assert set(second.get().keys) == {1, 2, 3}
+        assert rotation.rewrap_all(second.get()).rewrapped == 1
+        assert _narrative(counsellor, case_id) == "vor der Rotation"
+
+
+def test_a_data_key_that_does_not_open_is_counted_and_the_rest_move(app, counsellor):
+    with app.test_request_context():
+        broken, fine = _new_case(counsellor, "kaputt"), _new_case(counsellor, "heil")
+        row = db.session.get(CaseKey, broken)
+        row.wrapped_key = row.wrapped_key[:-1] + bytes([row.wrapped_key[-1] ^ 1])
+        db.session.commit()
+        keyring = services.keyring()
+        keyring.rotate()
+        result = rotation.rewrap_all(keyring)
+        assert (result.rewrapped, result.unreadable) == (1, 1)
+        assert _narrative(counsellor, fine) == "heil"
+        assert rotation.pending(keyring) == 1

@@ -114,3 +114,19 @@ def test_named_keys_survive_the_file_and_missing_ones_are_added(tmp_path):
 def test_a_short_named_key_is_refused():
     with pytest.raises(KeyringError, match="32 bytes"):
         Keyring({1: bytes(32)}, primary=1, named={"blind-index": b"short"})
+
+
+def test_rotation_never_reuses_an_id_the_caller_still_knows():
+    ring = Keyring.generate()
+    assert ring.rotate(at_least=7) == 7 and ring.primary == 7
+    assert ring.rotate(at_least=3) == 8  # above every id in the ring, whatever the floor
+
+
+def test_a_stale_temporary_file_is_replaced_not_followed(tmp_path):
+    path = tmp_path / "keyring.json"
+    target = tmp_path / "elsewhere"
+    (tmp_path / "keyring.json.new").symlink_to(target)
+    Keyring.generate().save(path, PASSPHRASE, kdf=CHEAP)
+    assert not target.exists()  # the symlink was removed, not written through
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert not (tmp_path / "keyring.json.new").exists()

@@ -8,6 +8,7 @@ passphrase hashing (cheaper than the default, and the floor itself is what is ac
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 import stat
 from pathlib import Path
@@ -23,6 +24,7 @@ from servicestelle.keyring_custody import (
     PRODUCTION_KDF_FLOOR,
     TEST_ONLY_KDF,
     KeyringLocked,
+    create_keyring,
     open_keyring,
     unlock,
 )
@@ -274,18 +276,25 @@ def test_the_holder_rereads_the_keyring_after_it_changed_on_disk(tmp_path):
     assert after.keys == elsewhere.keys and after.key(before.primary) == before.key(before.primary)
 
 
-def test_a_change_saved_through_the_holder_is_what_it_holds(tmp_path):
+def test_a_change_made_through_the_holder_is_on_disk_and_what_it_holds(tmp_path):
     settings = make_settings(tmp_path, "sqlite://")
     holder = unlock(settings)
     secret = (settings.instance_path / PASSPHRASE_FILENAME).read_bytes()
-    keyring = holder.get()
-    keyring.rotate()
+    stale = holder.get()
 
-    holder.save(keyring)
+    new_id = holder.modify(lambda ring: ring.rotate())
 
-    assert holder.get() is keyring
+    assert holder.get().primary == new_id == 2
+    assert stale.primary == 1  # the change was made on the file's keyring, not the old copy
     on_disk, kdf = Keyring.load_with_kdf(settings.keyring_path, secret)
-    assert on_disk.primary == keyring.primary and kdf == TEST_ONLY_KDF
+    assert on_disk.primary == new_id and kdf == TEST_ONLY_KDF
+
+
+def test_a_short_passphrase_is_refused_for_a_production_keyring(tmp_path):
+    settings = dataclasses.replace(make_settings(tmp_path, "sqlite://"), profile="production")
+    with pytest.raises(KeyringLocked, match="at least 15 characters"):
+        create_keyring(settings, b"kurz")
+    assert not settings.keyring_path.exists()
 
 
 def test_named_keys_a_newer_version_needs_are_added_and_saved(tmp_path):

@@ -9,18 +9,21 @@ is counted as a conflict and left alone; running again picks it up.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from crypto import Keyring
+from crypto import DecryptionError, Keyring, KeyringError
 from crypto.envelope import unwrap_key, wrap_key
 from servicestelle import clock
 from servicestelle.cases.models import CaseKey
 from servicestelle.cases.vault import key_binding
 from servicestelle.database import rowcount
 from servicestelle.extensions import db
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 Progress = Callable[[int], None]
@@ -30,6 +33,9 @@ Progress = Callable[[int], None]
 class RewrapResult:
     rewrapped: int = 0
     conflicts: int = 0
+    #: Data keys that do not open (damaged, or under a key no longer in the ring): counted
+    #: and left as they are, so one bad row does not stop the others from moving.
+    unreadable: int = 0
 
 
 def usage() -> dict[int, int]:
@@ -43,10 +49,7 @@ def usage() -> dict[int, int]:
 def pending(keyring: Keyring) -> int:
     """Data keys not yet wrapped by the primary."""
     return int(
-        db.session.scalar(
-            sa.select(sa.func.count()).where(CaseKey.kek_id != keyring.primary)
-        )
-        or 0
+        db.session.scalar(sa.select(sa.func.count()).where(CaseKey.kek_id != keyring.primary)) or 0
     )
 
 
@@ -69,8 +72,14 @@ def rewrap_all(
             return result
         now = clock.now()
         for case_id, kek_id, wrapped, version in batch:
+            after = case_id
             binding = key_binding(case_id)
-            data_key = unwrap_key(keyring.key(kek_id), wrapped, binding)
+            try:
+                data_key = unwrap_key(keyring.key(kek_id), wrapped, binding)
+            except (DecryptionError, KeyringError):
+                log.error("data key of case %s does not open under key %s", case_id, kek_id)
+                result.unreadable += 1
+                continue
             swapped = db.session.execute(
                 sa.update(CaseKey)
                 .where(CaseKey.case_id == case_id, CaseKey.version == version)
@@ -85,7 +94,6 @@ def rewrap_all(
                 result.rewrapped += 1
             else:
                 result.conflicts += 1
-            after = case_id
         db.session.commit()
         if progress is not None:
             progress(len(batch))
