@@ -39,6 +39,9 @@ def run(dry_run: bool) -> None:
             )
         if dry_run or not due:
             return
-        for case in due:
-            retention.delete_case(case)
-        click.echo(f"{len(due)} cases deleted; deletion records kept for the DPO")
+        today = clock.today()
+        deleted = sum(retention.delete_case(case, today, settings.retention_years) for case in due)
+        retention.flush_deleted_pages()
+        click.echo(f"{deleted} cases deleted; deletion records kept for the DPO")
+        if deleted < len(due):
+            click.echo(f"{len(due) - deleted} cases were reopened or put on hold meanwhile")

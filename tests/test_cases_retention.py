@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime
 
 import pytest
@@ -85,7 +86,9 @@ def test_deleting_shreds_the_case_keeps_a_record_and_the_chain_verifies(app, cas
     clock.moment = datetime(2029, 1, 2, 9, 0, tzinfo=UTC)
     with app.test_request_context():
         [due] = retention.due_cases(app_clock.today(), 3)
-        retention.delete_case(due)
+        wrapped = db.session.get(CaseKey, due.case_id).wrapped_key
+        assert retention.delete_case(due, app_clock.today(), 3)
+        retention.flush_deleted_pages()
 
         gone = cases["due"]
         assert db.session.get(Case, gone) is None
@@ -110,3 +113,23 @@ def test_deleting_shreds_the_case_keeps_a_record_and_the_chain_verifies(app, cas
         assert opened.payload["account"]["narrative"] == "Fall next_year"
         # A second run finds nothing left to do.
         assert retention.due_cases(app_clock.today(), 3) == []
+        if db.engine.dialect.name == "sqlite":
+            # Neither the database file nor its WAL keeps the shredded key's bytes.
+            database = db.engine.url.database
+            for path in (database, f"{database}-wal"):
+                if os.path.exists(path):
+                    with open(path, "rb") as handle:
+                        assert wrapped not in handle.read(), path
+
+
+def test_a_case_put_on_hold_after_the_list_was_made_is_kept(app, cases, clock, make_user):
+    clock.moment = datetime(2029, 1, 2, 9, 0, tzinfo=UTC)
+    supervisor_id = make_user(Role.SUPERVISOR).id
+    with app.test_request_context():
+        [due] = retention.due_cases(app_clock.today(), 3)
+        supervisor = db.session.get(User, supervisor_id)
+        operations.set_legal_hold(access.load(due.case_id, supervisor), True)
+        assert not retention.delete_case(due, app_clock.today(), 3)
+        assert db.session.get(Case, due.case_id) is not None
+        assert db.session.get(CaseKey, due.case_id) is not None
+        assert db.session.scalars(sa.select(CaseDeletion)).all() == []

@@ -1,4 +1,4 @@
-"""`servicestelle keys status|rotate|retire` as the operator runs them (separate processes)."""
+"""`servicestelle keys status|rotate|retire` and `retention run` as the operator runs them."""
 
 from __future__ import annotations
 
@@ -66,9 +66,7 @@ def _with_cases(env: dict[str, str], narratives: list[str]) -> list[int]:
         )
         user = db.session.get(User, created.user.id)
         ids = [
-            operations.create_case(
-                user, payload.load_payload({"account": {"narrative": text}})
-            ).id
+            operations.create_case(user, payload.load_payload({"account": {"narrative": text}})).id
             for text in narratives
         ]
         db.engine.dispose()
@@ -150,3 +148,51 @@ def test_a_key_still_in_use_is_not_retired(env):
     assert refused.returncode == 1
     assert "key 1 still wraps 1 data keys" in cli.one_line_reason(refused)
     assert "key 1: wraps 1 data keys" in cli.run(["keys", "status"], env).stdout
+
+
+def test_retention_dry_run_lists_the_due_case_and_the_run_deletes_only_it(env):
+    from datetime import date
+
+    app = create_app(Settings.from_env(env), clock=FrozenClock(datetime.now(UTC)))
+    with app.test_request_context():
+        user = db.session.get(
+            User,
+            create_user(
+                centre=list_centres()[0],
+                username="anna",
+                display_name="Anna",
+                password="korrekt pferd batterie heftklammer",
+                roles=[Role.COUNSELLOR],
+            ).user.id,
+        )
+        closing = {
+            "closure": {
+                "outcome": {"codes": ["ziel_erreicht"]},
+                "reason": {"codes": ["anliegen_bearbeitet"]},
+            }
+        }
+        old = operations.create_case(
+            user,
+            payload.load_payload(closing),
+            operations.Metadata("closed", date(2020, 5, 4), date(2021, 6, 1)),
+        ).id
+        recent = operations.create_case(user, payload.load_payload({})).id
+        db.engine.dispose()
+
+    dry = cli.run(["retention", "run", "--dry-run"], env)
+    assert dry.returncode == 0, dry.stderr
+    assert "1 cases past the retention period of 3 years" in dry.stdout
+    assert f"(id {old}): closed 2021-06-01, due since 2025-01-01" in dry.stdout
+    assert len(cli.run(["retention", "run", "--dry-run"], env).stdout.splitlines()) == 2
+
+    run = cli.run(["retention", "run"], env)
+    assert run.returncode == 0, run.stderr
+    assert "1 cases deleted" in run.stdout
+    database = Path(env["SERVICESTELLE_INSTANCE"]) / "servicestelle.sqlite3"
+    connection = sqlite3.connect(database)
+    remaining = [row[0] for row in connection.execute("SELECT id FROM cases")]
+    records = connection.execute("SELECT case_id, reference FROM case_deletions").fetchall()
+    connection.close()
+    assert remaining == [recent]
+    assert records == [(old, "2020-0001")]
+    assert cli.run(["audit", "verify"], env).returncode == 0

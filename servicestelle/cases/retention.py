@@ -20,6 +20,7 @@ from servicestelle import audit_trail, clock
 from servicestelle.cases import deadlines, vault
 from servicestelle.cases.access import OBJECT_TYPE
 from servicestelle.cases.models import Case, CaseDeletion
+from servicestelle.database import rowcount
 from servicestelle.extensions import db
 
 log = logging.getLogger(__name__)
@@ -64,14 +65,24 @@ def due_cases(today: date, years: int) -> list[DueCase]:
     ]
 
 
-def delete_case(due: DueCase) -> None:
-    """Shred and delete one case, leave its deletion record (committed)."""
-    case = db.session.get(Case, due.case_id)
-    if case is None or case.legal_hold:
+def delete_case(due: DueCase, today: date, years: int) -> bool:
+    """Shred and delete one case, leave its deletion record (committed); False if the case
+    was reopened, put on hold or deleted since the list was made."""
+    # One conditional DELETE decides: a hold or a reopening committed after the list was made
+    # wins, on both databases, without relying on the isolation level of a prior read.
+    gone = db.session.execute(
+        sa.delete(Case).where(
+            Case.id == due.case_id,
+            Case.status == "closed",
+            Case.legal_hold.is_(False),
+            Case.closed_on < date(today.year - years, 1, 1),
+        )
+    )
+    if rowcount(gone) != 1:
         db.session.rollback()
-        return  # deleted or put on hold since the list was made
-    vault.shred(case.id)
-    db.session.delete(case)  # contacts, interventions, … go with it (ON DELETE CASCADE)
+        log.info("case %s no longer due for deletion; left as it is", due.case_id)
+        return False
+    vault.shred(due.case_id)  # the data key; parts go with the case (ON DELETE CASCADE)
     db.session.add(
         CaseDeletion(
             centre_id=due.centre_id,
@@ -93,3 +104,13 @@ def delete_case(due: DueCase) -> None:
     )
     db.session.commit()
     log.info("case deleted after its retention period: id=%s", due.case_id)
+    return True
+
+
+def flush_deleted_pages() -> None:
+    """SQLite: write the WAL into the database and truncate it, so that the deleted rows'
+    old pages (the wrapped data key among them) do not linger in the -wal file; the freed
+    pages of the database itself are zeroed by ``secure_delete``."""
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
