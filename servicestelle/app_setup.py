@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import logging
-from typing import Any
+from typing import IO, Any
 
-from flask import Flask, request
+from flask import Flask, Request, request
 from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -28,6 +29,25 @@ log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+class InMemoryUploadRequest(Request):
+    """A request whose uploaded files stay in memory until they are sealed.
+
+    Werkzeug spools a file part above 500 KB to a temporary file: the plaintext of a
+    client's document would lie on the server's disk (and in its backups or a forensic
+    image) before parts.add_document seals it. In memory it is bounded all the same: the
+    body is limited by ``max_content_length`` (the documents' own limit in the upload views).
+    """
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        return io.BytesIO()
+
+
 def build(settings: Settings, clock: Clock) -> Flask:
     settings.validate()
     app = Flask(
@@ -36,6 +56,8 @@ def build(settings: Settings, clock: Clock) -> Flask:
         static_folder=str(paths.static_dir()),
         instance_path=str(settings.instance_path),
     )
+    # Uploads never touch the disk unsealed (InMemoryUploadRequest).
+    app.request_class = InMemoryUploadRequest
     app.config.update(_flask_config(settings))
     app.url_map.converters["int"] = BoundedIntConverter
     app.extensions["servicestelle.settings"] = settings

@@ -17,6 +17,7 @@ from servicestelle.cases import payload as sealed
 from servicestelle.cases.deadlines import Urgency
 from servicestelle.cases.models import MEMBER_KINDS, STATUSES
 from servicestelle.cases.queries import SEARCH_FIELDS
+from servicestelle.converters import MAX_ID
 
 _STATUS = validate.OneOf(STATUSES)
 
@@ -24,6 +25,15 @@ _STATUS = validate.OneOf(STATUSES)
 def _strict_boolean(**kwargs: Any) -> fields.Boolean:
     """JSON true/false only: "no" or 0 must not set a legal hold by accident."""
     return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+
+
+def _id(**kwargs: Any) -> fields.Integer:
+    """An id or a version number: a positive 32-bit integer (a larger one would overflow the
+    column: a database error instead of a refusal)."""
+    return fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID, error=str(_l("Eine Zahl von {min} bis {max}."))),
+        **kwargs,
+    )
 
 
 def _single_line(value: str) -> None:
@@ -123,8 +133,8 @@ class CaseSearchSchema(Schema):
 
 class CaseCreateSchema(Schema):
     status = fields.String(load_default="open", validate=_STATUS)
-    opened_on = fields.Date(load_default=None, allow_none=True)
-    closed_on = fields.Date(load_default=None, allow_none=True)
+    opened_on = sealed.day(load_default=None, allow_none=True)
+    closed_on = sealed.day(load_default=None, allow_none=True)
     content = fields.Nested(sealed.CasePayloadSchema, load_default=sealed.empty_payload)
 
 
@@ -132,14 +142,14 @@ class CaseUpdateSchema(Schema):
     """Body of PUT /cases/{id}: the whole record, and the version it was based on."""
 
     status = fields.String(required=True, validate=_STATUS)
-    opened_on = fields.Date(required=True)
-    closed_on = fields.Date(load_default=None, allow_none=True)
+    opened_on = sealed.day(required=True)
+    closed_on = sealed.day(load_default=None, allow_none=True)
     content = fields.Nested(sealed.CasePayloadSchema, required=True)
-    content_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    content_version = _id(required=True)
 
 
 class MemberAddSchema(Schema):
-    user_id = fields.Integer(required=True)
+    user_id = _id(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(MEMBER_KINDS))
 
 
@@ -151,7 +161,7 @@ class LegalHoldSchema(Schema):
 
 
 class ContactCreateSchema(sealed.ContactContentSchema):
-    occurred_on = fields.Date(required=True)
+    occurred_on = sealed.day(required=True)
 
 
 class ContactSchema(ContactCreateSchema):
@@ -160,7 +170,7 @@ class ContactSchema(ContactCreateSchema):
 
 
 class InterventionCreateSchema(sealed.InterventionContentSchema):
-    occurred_on = fields.Date(required=True)
+    occurred_on = sealed.day(required=True)
 
 
 class InterventionSchema(InterventionCreateSchema):
@@ -184,7 +194,7 @@ class ConsentCreateSchema(Schema):
     purpose = fields.String(
         required=True, validate=validate.OneOf(sorted(catalogue.CONSENT_PURPOSES.values()))
     )
-    given_on = fields.Date(required=True)
+    given_on = sealed.day(required=True)
     form = fields.String(
         required=True, validate=validate.OneOf(sorted(catalogue.CONSENT_FORMS.values()))
     )
@@ -197,7 +207,7 @@ class ConsentSchema(ConsentCreateSchema):
 
 
 class ConsentWithdrawSchema(Schema):
-    withdrawn_on = fields.Date(required=True)
+    withdrawn_on = sealed.day(required=True)
 
 
 class DocumentUploadSchema(sealed.DocumentDescriptionSchema):

@@ -9,6 +9,7 @@ data key. Error bodies carry a code, a German message and at most field names.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
@@ -39,6 +40,8 @@ from servicestelle.cases.models import (
 )
 from servicestelle.extensions import db
 from servicestelle.permissions import Permission, require
+
+log = logging.getLogger(__name__)
 
 _Part = TypeVar("_Part", CaseContact, CaseIntervention, CaseDeadline, CaseDocument, CaseConsent)
 _Dated = TypeVar("_Dated", CaseContact, CaseIntervention)
@@ -291,6 +294,9 @@ def add_member(case_id: int) -> ResponseReturnValue:
       responses:
         200: {description: Kind changed, content: {application/json: {schema: Member}}}
         201: {description: Added, content: {application/json: {schema: Member}}}
+        403:
+          description: Not allowed; nobody adds themself unless already working on the case
+          content: {application/json: {schema: Error}}
     """
     access = case_access.load(case_id, _me())
     body = json_body(schemas.MemberAddSchema())
@@ -299,6 +305,8 @@ def add_member(case_id: int) -> ResponseReturnValue:
     assigns = body["kind"] == "assigned" or (existing is not None and existing.kind == "assigned")
     if not access.may_manage_members or (assigns and not _me().can(Permission.CASE_ASSIGN)):
         _forbidden_change()
+    if body["user_id"] == _me().id and not access.may_add_self:
+        _refuse(403, "forbidden", str(operations.SELF_ASSIGNMENT_REFUSED))
     user = db.session.get(User, body["user_id"])
     if user is None or user.centre_id != access.case.centre_id:
         # The same answer as for a colleague who may not work on cases: ids stay opaque.
@@ -382,11 +390,20 @@ def _read_parts(access: case_access.CaseAccess) -> vault.CaseVault:
         return operations.open_case(access).vault
 
 
-def _opened(opened: vault.CaseVault, table: str, row: Any, schema: Schema) -> dict[str, Any]:
+def _part(opened: vault.CaseVault, table: str, column: str, row: Any, schema: Schema) -> Any:
+    """A sealed part, loaded by shape and types only (payload.part_from_storage): a code
+    retired from its list since it was saved is answered as stored."""
     with _refusals():
-        content: dict[str, Any] = schema.load(
-            opened.open_json(table, "content", row.id, row.content)
-        )
+        stored = opened.open_json(table, column, row.id, getattr(row, column))
+        try:
+            return sealed.part_from_storage(schema, stored)
+        except sealed.StoredContentInvalid as exc:
+            log.error("%s.%s of row %s does not have its shape at %s", table, column, row.id, exc)
+            raise vault.CaseUnreadable from None
+
+
+def _opened(opened: vault.CaseVault, table: str, row: Any, schema: Schema) -> dict[str, Any]:
+    content: dict[str, Any] = _part(opened, table, "content", row, schema)
     return content
 
 
@@ -608,11 +625,11 @@ def list_documents(case_id: int) -> ResponseReturnValue:
     opened = _read_parts(access)
     items = []
     for row in _parts_of(CaseDocument, case_id):
-        with _refusals():
-            described = opened.open_json("case_documents", "description", row.id, row.description)
+        schema = sealed.DocumentDescriptionSchema()
+        described = _part(opened, "case_documents", "description", row, schema)
         items.append(
             {
-                **sealed.DocumentDescriptionSchema().load(described),
+                **described,
                 "id": row.id,
                 "media_type": row.media_type,
                 "size": row.size,

@@ -335,8 +335,9 @@ def record_logout(user: User) -> None:
 
 
 def _use_totp_code(user: User, code: str, now: datetime) -> bool:
-    seed = _unseal_seed(user, user.totp_secret_sealed or b"", "totp_secret_sealed")
-    check = totp.check_code(seed, code, now, user.totp_last_step)
+    """Check a TOTP code; an accepted one moves the user's last step (caller commits)."""
+    opened = _open_seed(user, user.totp_secret_sealed or b"", "totp_secret_sealed")
+    check = totp.check_code(opened.plaintext, code, now, user.totp_last_step)
     if not check.ok or check.step is None:
         return False
     # Compare-and-swap: of two requests with the same code only one moves the step forward.
@@ -346,7 +347,14 @@ def _use_totp_code(user: User, code: str, now: datetime) -> bool:
         .values(totp_last_step=check.step)
     )
     db.session.expire(user, ["totp_last_step"])
-    return rowcount(moved) == 1
+    if rowcount(moved) != 1:
+        return False
+    if opened.legacy:
+        # Sealed before the keyring, under a key derived from the secret key: sealed anew in
+        # this login's transaction, so that rotating the secret key no longer locks them out.
+        user.totp_secret_sealed = _seal_seed(user, opened.plaintext, "totp_secret_sealed")
+        log.info("second-factor seed sealed anew under the keyring: user_id=%s", user.id)
+    return True
 
 
 def _use_recovery_code(user: User, code: str, now: datetime) -> bool:
@@ -445,7 +453,11 @@ def _seal_seed(user: User, seed: bytes, column: str) -> bytes:
 
 
 def _unseal_seed(user: User, blob: bytes, column: str) -> bytes:
-    return sealing.unseal(
+    return _open_seed(user, blob, column).plaintext
+
+
+def _open_seed(user: User, blob: bytes, column: str) -> sealing.Unsealed:
+    return sealing.open_sealed(
         services.keyring().named_key(sealing.KEY_NAME),
         blob,
         table="users",

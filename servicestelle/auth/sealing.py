@@ -3,11 +3,14 @@
 AES-256-GCM (crypto/envelope.py) under the keyring's named "second-factor" key, bound by
 associated data to table, column and row, so a sealed seed copied to another user does not
 open. Seeds sealed by earlier versions under a key derived from the instance secret key still
-open (and are sealed anew under the keyring at the next enrolment); rotating the secret key no
-longer costs anyone their second factor.
+open, and are sealed anew under the keyring at the holder's next accepted code (login or
+re-authentication, ``auth.operations``). From then on rotating the secret key no longer costs
+them their second factor; someone who has not logged in since still depends on it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -33,13 +36,31 @@ def seal(key: bytes, plaintext: bytes, *, table: str, column: str, row_id: int) 
     return envelope_seal(key, _KEY_ID, plaintext, Binding(table, column, str(row_id)))
 
 
+@dataclass(frozen=True)
+class Unsealed:
+    plaintext: bytes = field(repr=False)
+    #: Opened with the key derived from the secret key: the caller should seal it anew.
+    legacy: bool
+
+
+def open_sealed(
+    key: bytes, blob: bytes, *, table: str, column: str, row_id: int, legacy_secret: bytes
+) -> Unsealed:
+    """The plaintext, and whether it was sealed the legacy way; SealError if it does not open."""
+    try:
+        return Unsealed(envelope_unseal(key, blob, Binding(table, column, str(row_id))), False)
+    except DecryptionError:
+        plaintext = _legacy_unseal(legacy_secret, blob, table=table, column=column, row_id=row_id)
+        return Unsealed(plaintext, True)
+
+
 def unseal(
     key: bytes, blob: bytes, *, table: str, column: str, row_id: int, legacy_secret: bytes
 ) -> bytes:
-    try:
-        return envelope_unseal(key, blob, Binding(table, column, str(row_id)))
-    except DecryptionError:
-        return _legacy_unseal(legacy_secret, blob, table=table, column=column, row_id=row_id)
+    """The plaintext, however it was sealed; SealError if it does not open."""
+    return open_sealed(
+        key, blob, table=table, column=column, row_id=row_id, legacy_secret=legacy_secret
+    ).plaintext
 
 
 def _legacy_unseal(

@@ -60,12 +60,28 @@ class CaseAccess:
         return next((m for m in self.case.members if m.user_id == self.user.id), None)
 
     @property
+    def is_assigned(self) -> bool:
+        """Assigned to the case and reaching it as such (not shared, not by break-glass)."""
+        member = self.member
+        return self.reach is Reach.CONTENT and member is not None and member.kind == "assigned"
+
+    @property
+    def may_add_self(self) -> bool:
+        """Whether the user may put themself on the team: only who already works on the
+        content as a member (a shared supervisor taking the assignment). Anyone else — a
+        supervisor who also counsels, above all — would read the content without break-glass."""
+        return self.reach is Reach.CONTENT
+
+    @property
+    def may_export(self) -> bool:
+        """The Art. 15 export: the assigned counsellors only, who answer for the file. A
+        share or an emergency opening is for working on the case, not for handing it out."""
+        return self.is_assigned
+
+    @property
     def may_manage_members(self) -> bool:
         """Supervisors assign; an assigned counsellor shares with colleagues."""
-        member = self.member
-        return self.user.can(Permission.CASE_ASSIGN) or (
-            member is not None and member.kind == "assigned" and self.reach is Reach.CONTENT
-        )
+        return self.user.can(Permission.CASE_ASSIGN) or self.is_assigned
 
 
 def active_grant(user: User, case_id: int, now: datetime) -> BreakGlassAccess | None:

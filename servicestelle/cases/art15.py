@@ -1,7 +1,7 @@
 """Art. 15 GDPR: a client's own file — its content, consents, and when and why it was read.
 
-The counsellor who works on the case produces it for the client after confirming password
-and code again. One ``case:record:export`` entry (purpose ``art15_request``) records it: the
+A counsellor assigned to the case (not one it is shared with, not a break-glass opening)
+produces it for the client after confirming password and code again. One ``case:record:export`` entry (purpose ``art15_request``) records it: the
 export is the single read of the case's content in that request. The access list gives dates
 and purposes only, never staff names (what Art. 15(1)(c) owes the client is the recipients,
 not the colleagues who counselled them).
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -55,10 +55,11 @@ class ClientFile:
     closed_on: date | None
     centre: str
     created_at: datetime
-    payload: dict[str, Any]
-    sections: list[tuple[str, list[tuple[str, str]]]]
-    content: CaseContent
-    consultations: list[Consultation]
+    # The plaintext of the file: never in a repr (a log line, a traceback).
+    payload: dict[str, Any] = field(repr=False)
+    sections: list[tuple[str, list[tuple[str, str]]]] = field(repr=False)
+    content: CaseContent = field(repr=False)
+    consultations: list[Consultation] = field(repr=False)
 
 
 def _sections(payload: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -116,13 +117,15 @@ def assemble(access: CaseAccess) -> ClientFile:
 
 @dataclass(frozen=True)
 class Export:
-    content: bytes
+    content: bytes = field(repr=False)  # the client's file in plaintext
     media_type: str
     filename: str
 
 
 def export(access: CaseAccess, fmt: str) -> Export:
     """The client's file as PDF or JSON; recorded as one export (committed) before it leaves."""
+    if not access.may_export:
+        raise PermissionError("only an assigned counsellor exports the file")  # a skipped check
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     client_file = assemble(access)

@@ -26,6 +26,7 @@ from servicestelle.auth.models import User
 from servicestelle.cases.access import OBJECT_TYPE, Reach, reach_of
 from servicestelle.cases.models import BreakGlassAccess, Case
 from servicestelle.cases.operations import CaseError
+from servicestelle.cases.queries import parse_reference
 from servicestelle.extensions import db
 from servicestelle.permissions import Permission
 
@@ -43,12 +44,13 @@ def _binding(grant_id: int) -> Binding:
 
 def find_case_by_reference(user: User, reference: str) -> Case | None:
     """A case of the user's centre by its reference ("2026-0042"), or None."""
-    year, _, number = reference.strip().partition("-")
-    if not (year.isdigit() and number.isdigit() and len(year) == 4 and len(number) <= 6):
+    parsed = parse_reference(reference)
+    if parsed is None:
         return None
+    year, number = parsed
     return db.session.scalars(
         sa.select(Case).where(
-            Case.centre_id == user.centre_id, Case.year == int(year), Case.number == int(number)
+            Case.centre_id == user.centre_id, Case.year == year, Case.number == number
         )
     ).first()
 

@@ -41,12 +41,17 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from servicestelle import clock
 from servicestelle.cases import catalogue, operations
 from servicestelle.cases.catalogue import CodeList
-from servicestelle.cases.payload import LONG_TEXT, MEDIUM_TEXT, SHORT_TEXT
+from servicestelle.cases.payload import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    LONG_TEXT,
+    MEDIUM_TEXT,
+    SHORT_TEXT,
+)
+from servicestelle.converters import MAX_ID
 from servicestelle.forms_common import clean_text, single_line
 
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
-#: Earlier dates are typing mistakes ("0202" for "2022").
-EARLIEST_YEAR = 1900
 
 
 class Checkboxes(SelectMultipleField):
@@ -63,7 +68,7 @@ def code_choices(code_list: CodeList) -> list[SelectChoice]:
 
 
 def plausible_date(form: Form, field: Field) -> None:
-    if field.data is not None and field.data.year < EARLIEST_YEAR:
+    if field.data is not None and not EARLIEST_YEAR <= field.data.year <= LATEST_YEAR:
         raise ValidationError(str(_l("Bitte prüfen Sie das Jahr.")))
 
 
@@ -424,14 +429,29 @@ PAYLOAD_SPECS: tuple[SelectionSpec | ValueSpec, ...] = tuple(
 )
 
 
+#: The hidden version of a case form did not come back as it was sent.
+RELOAD = _l("Das Formular kam unvollständig an. Bitte laden Sie die Akte neu.")
+
+
 class CaseFormBase(FlaskForm):
     """Cross-field checks; the fields themselves come from SECTIONS (``CaseForm``)."""
 
     #: The version the form was filled from: a save over a newer one is refused (StaleEdit).
-    content_version = IntegerField(widget=widgets.HiddenInput(), validators=[Optional()])
+    content_version = IntegerField(
+        widget=widgets.HiddenInput(),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_ID, message=RELOAD),
+        ],
+    )
 
     def validate(self, extra_validators: Mapping[str, Any] | None = None) -> bool:
         valid: bool = super().validate(extra_validators)
+        if self.content_version.errors:
+            # A hidden field has no label to stand beside (and WTForms' own message for a
+            # value that is no number is English): one message on top of the form.
+            self.form_errors.append(str(RELOAD))
+            self.content_version.errors = []
         opened, closed = self["opened_on"].data, self["closed_on"].data
         if self["status"].data == "closed":
             if closed is not None and closed < (opened or clock.today()):

@@ -6,7 +6,7 @@ commit. Sealed parts are bound to their own row, under the case's data key.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -127,12 +127,48 @@ def add_deadline(
 ) -> CaseDeadline:
     """A statutory deadline computed from the trigger date the counsellor entered."""
     _content(access)
+    row = _insert_deadline(access, kind, trigger_on, uncertain=uncertain, note=note)
+    db.session.commit()
+    return row
+
+
+def add_follow_up(
+    access: CaseAccess,
+    previous_id: int,
+    kind: str,
+    trigger_on: date,
+    *,
+    uncertain: bool,
+    mark_done: bool,
+) -> CaseDeadline:
+    """The deadline that meeting ``previous_id`` starts (ArbGG §61b after AGG §15(4)), and
+    that one marked done if asked, in one transaction: nothing is added for a deadline that
+    is not this case's."""
+    _content(access)
+    previous = _deadline_of(access, previous_id)
+    row = _insert_deadline(access, kind, trigger_on, uncertain=uncertain)
+    if mark_done and previous.done_on is None:
+        _mark_done(access, previous)
+    db.session.commit()
+    return row
+
+
+def _insert_deadline(
+    access: CaseAccess, kind: str, trigger_on: date, *, uncertain: bool, note: str = ""
+) -> CaseDeadline:
     checked = rules.DeadlineContentSchema().load(
         {"kind": kind, "trigger_on": trigger_on.isoformat(), "note": note}
     )
-    computed = deadlines.compute(
-        deadlines.DeadlineKind(kind), trigger_on, uncertain=uncertain, months=deadline_months()
-    )
+    try:
+        computed = deadlines.compute(
+            deadlines.DeadlineKind(kind), trigger_on, uncertain=uncertain, months=deadline_months()
+        )
+    except ValueError:
+        # A due date beyond what a date holds (year 10000): the schema bounds the trigger
+        # date, but the durations are configuration.
+        raise CaseError(
+            str(_l("Für dieses Ausgangsdatum lässt sich keine Frist berechnen."))
+        ) from None
     row = CaseDeadline(
         case_id=access.case.id,
         due_on=computed.due_on,
@@ -143,19 +179,28 @@ def add_deadline(
     )
     _seal_new_part(access, row, rules.DeadlineContentSchema().dump(checked))
     _audit(AuditEvent.CASE_DEADLINE_ADD, access, deadline=row.id)
-    db.session.commit()
     return row
 
 
-def mark_deadline_done(access: CaseAccess, deadline_id: int) -> None:
-    _content(access)
+def _deadline_of(access: CaseAccess, deadline_id: int) -> CaseDeadline:
     row = db.session.get(CaseDeadline, deadline_id)
     if row is None or row.case_id != access.case.id:
         raise CaseError(str(_l("Diese Frist gibt es in der Akte nicht.")))
-    if row.done_on is not None:
-        raise CaseError(str(_l("Die Frist ist bereits erledigt.")))
+    return row
+
+
+def _mark_done(access: CaseAccess, row: CaseDeadline) -> None:
     row.done_on = clock.today()
     _audit(AuditEvent.CASE_DEADLINE_DONE, access, deadline=row.id)
+
+
+def mark_deadline_done(access: CaseAccess, deadline_id: int) -> None:
+    """Mark a deadline as met (committed)."""
+    _content(access)
+    row = _deadline_of(access, deadline_id)
+    if row.done_on is not None:
+        raise CaseError(str(_l("Die Frist ist bereits erledigt.")))
+    _mark_done(access, row)
     db.session.commit()
 
 
@@ -202,7 +247,7 @@ def add_document(
 
 @dataclass(frozen=True)
 class Download:
-    content: bytes
+    content: bytes = field(repr=False)  # the plaintext of a document
     media_type: str
     filename: str
 

@@ -1,10 +1,13 @@
 """The sealed content of a case and of its parts: shape, limits and validation.
 
 One marshmallow schema per sealed column, used by the API (JSON in) and by the operations
-(everything is validated again before it is sealed, whichever way it came). Code lists come
-from catalogue.py; a selection is ``{"codes": [...], "sub": [...], "other": "..."}`` — the
-chosen codes, the chosen sub-items, and the free text of ``anderes`` (kept only when
-``anderes`` is chosen: what was not asked for is not stored).
+(everything is validated again before it is sealed, whichever way it came). What was sealed
+is read back by shape and types only (``from_storage``): a code retired from its list later
+must not make a case unopenable.
+
+Code lists come from catalogue.py; a selection is ``{"codes": [...], "sub": [...], "other":
+"..."}`` — the chosen codes, the chosen sub-items, and the free text of ``anderes`` (kept
+only when ``anderes`` is chosen: what was not asked for is not stored).
 
 Drafts may be incomplete: nothing is required except what a record cannot exist without
 (a contact's date and channel …). Closing a case asks for its outcome (``closing_gaps``).
@@ -13,6 +16,7 @@ Drafts may be incomplete: nothing is required except what a record cannot exist 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -21,6 +25,7 @@ from marshmallow import (
     Schema,
     ValidationError,
     fields,
+    missing,
     post_load,
     validate,
     validates_schema,
@@ -34,7 +39,23 @@ SHORT_TEXT = 200
 MEDIUM_TEXT = 2_000
 LONG_TEXT = 20_000
 
+#: Dates outside these years are typing mistakes ("0202" for "2022", "9999" for a deadline);
+#: the upper bound also keeps a deadline's computed due date within what ``date`` holds.
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2100
+
 _CONTROL = {chr(c) for c in range(32)} - {"\n", "\t"} | {"\x7f"}
+
+
+def plausible_day(value: date) -> None:
+    """A date of a case (incident, contact, deadline, consent …) lies within the bounds."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValidationError(str(_l("Bitte prüfen Sie das Jahr.")))
+
+
+def day(**kwargs: Any) -> fields.Date:
+    """A date field of a request or a sealed part, within EARLIEST_YEAR..LATEST_YEAR."""
+    return fields.Date(validate=plausible_day, **kwargs)
 
 
 def _no_control_characters(value: str) -> None:
@@ -88,7 +109,7 @@ def empty_selection() -> dict[str, Any]:
 
 
 class IncidentSchema(Schema):
-    date = fields.Date(load_default=None, allow_none=True)
+    date = day(load_default=None, allow_none=True)
     date_precision = fields.String(
         load_default="genau", validate=validate.OneOf(sorted(catalogue.DATE_PRECISION.values()))
     )
@@ -170,9 +191,68 @@ def to_storage(payload: Mapping[str, Any]) -> dict[str, Any]:
     return stored
 
 
-def from_storage(stored: Mapping[str, Any]) -> dict[str, Any]:
-    """A sealed payload back into its loaded form (the stored one was validated when saved)."""
-    return load_payload({k: v for k, v in stored.items() if k != "v"})
+class StoredContentInvalid(ValueError):
+    """Sealed content does not have the shape of its schema: a bug or a format change, never
+    a person's input (it was validated when saved). The message is the path, never a value."""
+
+
+def from_storage(stored: Any) -> dict[str, Any]:
+    """A sealed payload back into its loaded form, checking shape and types only.
+
+    It was validated when it was saved. What changed since must not make the case unopenable:
+    a code retired from its list is kept as stored (the pages show the code itself), a limit
+    lowered since cuts nothing. Every write validates strictly again (``load_payload``).
+    """
+    return _lenient(CasePayloadSchema(), stored, "payload")
+
+
+def part_from_storage(schema: Schema, stored: Any) -> dict[str, Any]:
+    """A sealed part (contact, intervention, deadline, document description), as leniently."""
+    return _lenient(schema, stored, type(schema).__name__)
+
+
+def _lenient(schema: Schema, stored: Any, path: str) -> dict[str, Any]:
+    """The fields of ``schema`` from ``stored`` by their types, defaults for missing ones;
+    no validator, hook or code list runs. Keys the schema does not know are left out."""
+    if not isinstance(stored, Mapping):
+        raise StoredContentInvalid(path)
+    loaded: dict[str, Any] = {}
+    for name, schema_field in schema.fields.items():
+        where = f"{path}.{name}"
+        if name not in stored:
+            if schema_field.required:
+                raise StoredContentInvalid(where)
+            default = schema_field.load_default
+            if default is not missing:
+                loaded[name] = default() if callable(default) else default
+        elif stored[name] is None and schema_field.allow_none:
+            loaded[name] = None
+        else:
+            loaded[name] = _lenient_value(schema_field, stored[name], where)
+    return loaded
+
+
+def _lenient_value(schema_field: fields.Field, value: Any, where: str) -> Any:
+    if isinstance(schema_field, fields.Nested):
+        return _lenient(schema_field.schema, value, where)
+    if isinstance(schema_field, fields.List):
+        if not isinstance(value, list):
+            raise StoredContentInvalid(where)
+        return [_lenient_value(schema_field.inner, item, where) for item in value]
+    if isinstance(schema_field, fields.Date):
+        try:
+            return date.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise StoredContentInvalid(where) from None
+    if isinstance(schema_field, fields.Integer):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise StoredContentInvalid(where)
+        return value
+    if isinstance(schema_field, fields.String):
+        if not isinstance(value, str):
+            raise StoredContentInvalid(where)
+        return value
+    raise TypeError(f"no lenient loading for {type(schema_field).__name__} ({where})")
 
 
 def empty_payload() -> dict[str, Any]:
@@ -214,7 +294,7 @@ class DeadlineContentSchema(Schema):
     kind = fields.String(
         required=True, validate=validate.OneOf(sorted(catalogue.DEADLINE_KINDS.values()))
     )
-    trigger_on = fields.Date(required=True)
+    trigger_on = day(required=True)
     note = _text(MEDIUM_TEXT)
 
 

@@ -6,6 +6,7 @@ Searching by client pseudonym or respondent compares blind indexes: the result i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -20,6 +21,16 @@ from servicestelle.extensions import db
 
 PAGE_SIZE = 50
 SEARCH_FIELDS = ("reference", "pseudonym", "respondent")
+
+#: "2026-0042": a four-digit year and a number of up to six digits, ASCII only ("²".isdigit()
+#: is true, int("²") fails; a longer number overflows the column): anything else finds nothing.
+_REFERENCE = re.compile(r"([0-9]{4})-([0-9]{1,6})")
+
+
+def parse_reference(text: str) -> tuple[int, int] | None:
+    """(year, number) of a case reference such as "2026-0042", or None if it is none."""
+    match = _REFERENCE.fullmatch(text.strip())
+    return None if match is None else (int(match.group(1)), int(match.group(2)))
 
 
 @dataclass(frozen=True)
@@ -67,10 +78,10 @@ def _search_condition(field: str, text: str) -> sa.ColumnElement[bool] | None:
     if not text:
         return None
     if field == "reference":
-        year, _, number = text.partition("-")
-        if year.isdigit() and number.isdigit():
-            return sa.and_(Case.year == int(year), Case.number == int(number))
-        return sa.false()
+        reference = parse_reference(text)
+        if reference is None:
+            return sa.false()
+        return sa.and_(Case.year == reference[0], Case.number == reference[1])
     index, column = {
         "pseudonym": (indexes.PSEUDONYM, Case.pseudonym_index),
         "respondent": (indexes.RESPONDENT, Case.respondent_index),
@@ -129,7 +140,7 @@ def _assignee_condition(user: User, assignee: str) -> sa.ColumnElement[bool]:
         return Case.id.in_(sa.select(CaseMember.case_id).where(CaseMember.user_id == user.id))
     if assignee == "none":
         return Case.id.not_in(assigned)
-    if assignee.isdigit():
+    if assignee.isascii() and assignee.isdigit() and len(assignee) <= 9:
         return Case.id.in_(assigned.where(CaseMember.user_id == int(assignee)))
     return sa.true()
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,7 +44,7 @@ class CaseVault:
     """Seals and opens the content of one case; holds its data key for one operation."""
 
     case_id: int
-    data_key: bytes
+    data_key: bytes = field(repr=False)
 
     def seal_bytes(self, table: str, column: str, record_id: int, plaintext: bytes) -> bytes:
         # The key id of a field ciphertext names its data key: the key of this case.

@@ -11,10 +11,11 @@ from wtforms.validators import InputRequired
 
 from servicestelle.auth.freshness import fresh_auth_required
 from servicestelle.cases import art15, vault
-from servicestelle.cases.access import CaseAccess
+from servicestelle.cases.access import OBJECT_TYPE, CaseAccess
 from servicestelle.cases.forms import choices_of
 from servicestelle.cases.views_common import bp, load, unreadable
 from servicestelle.permissions import Permission, require
+from servicestelle.security import deny_out_of_scope
 
 
 class Art15Form(FlaskForm):
@@ -42,6 +43,9 @@ def _page(access: CaseAccess, form: Art15Form, status: int = 200) -> ResponseRet
 def art15_export(case_id: int) -> ResponseReturnValue:
     """Explain the export, then hand out the file as PDF or JSON (after a fresh login)."""
     access = load(case_id, content=True)
+    if not access.may_export:
+        # Shared or opened by break-glass: reaching the content is no mandate to hand it out.
+        deny_out_of_scope(OBJECT_TYPE, access.case.id, centre_id=access.case.centre_id)
     if request.method == "GET":
         return _page(access, Art15Form())
     form = Art15Form()

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from servicestelle import clock, services
 from servicestelle.auth.models import User
 from servicestelle.cases import access as case_access
-from servicestelle.cases import break_glass, forms, operations, vault, views_content
+from servicestelle.cases import break_glass, forms, operations, queries, vault, views_content
 from servicestelle.cases.access import CaseAccess, Reach
 from servicestelle.cases.forms import (
     KIND_LABELS,
@@ -46,10 +46,13 @@ def member_form(access: CaseAccess, *, submitted: bool = False) -> MemberForm | 
     assigns = access.user.can(Permission.CASE_ASSIGN)
     form = MemberForm(prefix="team") if submitted else MemberForm(prefix="team", formdata=None)
     kinds = {m.user_id: m.kind for m in access.case.members}
+    # Never oneself: a supervisor who also counsels is assigned by another supervisor
+    # (operations.add_member refuses it too).
     form.user_id.choices = forms.choices_of(
         (user.id, user.display_name)
         for user in operations.colleagues(access.case.centre_id)
-        if user.id not in kinds or (assigns and kinds[user.id] == "shared")
+        if user.id != access.user.id
+        and (user.id not in kinds or (assigns and kinds[user.id] == "shared"))
     )
     if assigns:
         form.kind.choices = forms.choices_of(KIND_LABELS.items())
@@ -71,7 +74,6 @@ def _page(
     case = access.case
     user = access.user
     deadline_items = content.deadlines if content else views_content.plain_deadlines(case)
-    member = access.member
     context: dict[str, Any] = {
         "access": access,
         "case": case,
@@ -85,11 +87,7 @@ def _page(
         "may_assign": user.can(Permission.CASE_ASSIGN),
         "legal_hold_form": LegalHoldForm() if user.can(Permission.CASE_ASSIGN) else None,
         # The assigned counsellors see who opened their case in an emergency, and why.
-        "openings": (
-            break_glass.openings_of(case)
-            if access.reach is Reach.CONTENT and member is not None and member.kind == "assigned"
-            else None
-        ),
+        "openings": break_glass.openings_of(case) if access.is_assigned else None,
         "break_glass_form": (
             break_glass_form or BreakGlassReasonForm()
             if not access.content and user.can(Permission.CASE_BREAK_GLASS)
@@ -227,7 +225,15 @@ def break_glass_page() -> ResponseReturnValue:
     form = BreakGlassForm()
     if form.validate_on_submit():
         case = break_glass.find_case_by_reference(me(), form.reference.data)
-        if case is None:
+        if queries.parse_reference(form.reference.data) is None:
+            form.reference.errors.append(
+                str(
+                    _l(
+                        "Bitte geben Sie das Aktenzeichen als Jahr und Nummer an, zum Beispiel 2026-0042."
+                    )
+                )
+            )
+        elif case is None:
             form.reference.errors.append(
                 str(_l("Ihre Beratungsstelle hat keinen Fall mit diesem Aktenzeichen."))
             )

@@ -147,11 +147,15 @@ def add_follow_up(case_id: int, deadline_id: int) -> ResponseReturnValue:
         flash(first_error(form), "error")
         return to_case(case_id, "fristen")
     try:
-        row = parts.add_deadline(
-            access, form.kind.data, form.trigger_on.data, uncertain=form.uncertain.data
+        # One operation: the previous deadline must be this case's before anything is added.
+        row = parts.add_follow_up(
+            access,
+            deadline_id,
+            form.kind.data,
+            form.trigger_on.data,
+            uncertain=form.uncertain.data,
+            mark_done=form.mark_done.data,
         )
-        if form.mark_done.data:
-            parts.mark_deadline_done(access, deadline_id)
     except (CaseError, ValidationError):
         db.session.rollback()
         flash(_l("Die Folgefrist konnte nicht angelegt werden."), "error")
@@ -194,6 +198,8 @@ def _document_page(access: CaseAccess, form: DocumentForm, status: int) -> Respo
 @csrf.exempt  # checked below, once the larger limit for this upload is in place
 def add_document(case_id: int) -> ResponseReturnValue:
     """Attach a file: its type is decided by its content, its name is never shown again."""
+    # Access first: the body of someone who may not touch the case is never parsed.
+    access = load(case_id, content=True)
     too_large = False
     if request.method == "POST":
         # Before anything reads the body: only this view accepts more than the app's limit.
@@ -202,7 +208,6 @@ def add_document(case_id: int) -> ResponseReturnValue:
             csrf.protect()
         except RequestEntityTooLarge:
             too_large = True
-    access = load(case_id, content=True)
     form = DocumentForm(formdata=None) if too_large else DocumentForm()
     if too_large:
         limit = services.settings().document_max_bytes

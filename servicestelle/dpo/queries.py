@@ -14,13 +14,14 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from audit import AuditEvent, Entry, Outcome, audit_entry, escape_text
-from audit.events import PURPOSE_REQUIRED
 from audit.store import entry_from_row
 from servicestelle.auth.models import User
 from servicestelle.converters import MAX_ID
 from servicestelle.extensions import db
 
 PER_PAGE = 50
+#: What the Art. 15 report and the client's own file count as a consultation of a case.
+CONSULTATIONS = frozenset({AuditEvent.CASE_CONTENT_READ, AuditEvent.CASE_RECORD_EXPORT})
 
 _c = audit_entry.c
 
@@ -129,9 +130,13 @@ def about_object(centre_id: int, object_type: str, object_id: str) -> sa.Select[
 def consultations_of(
     centre_id: int, object_type: str, object_id: str
 ) -> sa.Select[tuple[object, ...]]:
-    """Completed reads of an object's content (the events that need a purpose), oldest first."""
+    """Completed reads of an object's content and exports of it, oldest first.
+
+    Not every event that carries a purpose: a break-glass opening grants access and the page
+    then shown writes its own read, so counting the opening too would report one read twice.
+    """
     return about_object(centre_id, object_type, object_id).where(
-        _c.action.in_(sorted(event.value for event in PURPOSE_REQUIRED)),
+        _c.action.in_(sorted(event.value for event in CONSULTATIONS)),
         _c.outcome == Outcome.SUCCESS.value,
     )
 
