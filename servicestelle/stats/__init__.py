@@ -1,0 +1,1 @@
+"""Statistics: the pseudonymised store, releases with proven disclosure control."""
