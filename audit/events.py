@@ -52,11 +52,24 @@ class AuditEvent(StrEnum):
     CRYPTO_KEK_RETIRE = "crypto:kek:retire"
     CRYPTO_KEK_ROTATE = "crypto:kek:rotate"
     ORG_CENTRE_CREATE = "org:centre:create"
+    STATS_RELEASE_APPROVE = "stats:release:approve"  # a second supervisor published it, signed
+    STATS_RELEASE_DRAFT = "stats:release:draft"  # counted, suppressed, audited and frozen
+    STATS_RELEASE_EXPORT = "stats:release:export"  # JSON, CSV or DeZIM export downloaded
+    STATS_RELEASE_REJECT = "stats:release:reject"
+    STATS_RELEASE_REVOKE = "stats:release:revoke"
+    #: `servicestelle stats rebuild` opened every case in scope to derive the statistics store
+    #: anew: one entry for the run (counts only), written before the first case is opened.
+    STATS_STORE_REBUILD = "stats:store:rebuild"
     SYSTEM_SETTINGS_CHANGE = "system:settings:change"
     USER_ACCOUNT_CREATE = "user:account:create"
     USER_ACCOUNT_DISABLE = "user:account:disable"
     USER_ACCOUNT_ENABLE = "user:account:enable"
     USER_ROLES_CHANGE = "user:roles:change"
+    # The district register (servicestelle/centres); appended here, to be sorted in later.
+    ORG_DISTRICT_CREATE = "org:district:create"
+    ORG_DISTRICT_REACTIVATE = "org:district:reactivate"
+    ORG_DISTRICT_RENAME = "org:district:rename"
+    ORG_DISTRICT_RETIRE = "org:district:retire"
 
     @property
     def source(self) -> str:

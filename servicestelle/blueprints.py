@@ -9,6 +9,7 @@ from servicestelle.admin.views import bp as admin_bp
 from servicestelle.api.views import bp as api_bp
 from servicestelle.auth.views import bp as auth_bp
 from servicestelle.cases.views import bp as cases_bp
+from servicestelle.centres.views import bp as centres_bp
 from servicestelle.dashboard.views import bp as dashboard_bp
 from servicestelle.dpo.views import bp as dpo_bp
 from servicestelle.extensions import csrf
@@ -22,6 +23,7 @@ def register(app: Flask) -> None:
         account_bp,
         admin_bp,
         cases_bp,
+        centres_bp,
         dashboard_bp,
         dpo_bp,
         health_bp,

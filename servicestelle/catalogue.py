@@ -1,4 +1,4 @@
-"""The code lists of a counselling case (DOMAIN.md (a), A1–A8): stable code → German label.
+"""The code lists of DOMAIN.md (a): codes, German labels (English in the catalogue), AGG mapping.
 
 Codes are stored in sealed case JSON and in the statistics, so a code is never renamed or
 reused; only its label may change. Labels are German msgids, translated when rendered.

@@ -26,6 +26,7 @@ from servicestelle.cli_context import (
 )
 from servicestelle.cli_keys import keys_group, terminal_prompt, unlocked
 from servicestelle.cli_retention import retention_group
+from servicestelle.cli_stats import stats_group
 from servicestelle.config import (
     SECRET_KEY_FILENAME,
     ConfigError,
@@ -69,6 +70,7 @@ main.add_command(audit_group)
 main.add_command(db_group)
 main.add_command(keys_group)
 main.add_command(retention_group)
+main.add_command(stats_group)
 
 
 # --- instance -------------------------------------------------------------------------

@@ -162,6 +162,8 @@ class Settings:
     deadline_months_arbgg_61b: int = 3
     #: Largest document a counsellor may attach.
     document_max_bytes: int = 10 * 1024 * 1024
+    #: Smallest count a release publishes (1..k-1 are suppressed); never below 3.
+    statistics_k: int = 5
 
     @property
     def audit_signing_key_path(self) -> Path:
@@ -219,6 +221,11 @@ class Settings:
             raise ConfigError("SERVICESTELLE_TRUSTED_PROXIES must not be negative")
         self._validate_audit()
         self._validate_cases()
+        if not 3 <= self.statistics_k <= 100:
+            raise ConfigError(
+                "SERVICESTELLE_STATISTICS_K must be between 3 and 100 (cells of 1 or 2 cases "
+                "identify people)"
+            )
 
     def _validate_cases(self) -> None:
         if not 1 <= self.break_glass_minutes <= 24 * 60:
@@ -338,6 +345,7 @@ class Settings:
             keyring_passphrase_file=_path(env, "KEYRING_PASSPHRASE_FILE"),
             break_glass_minutes=_int(env, "BREAK_GLASS_MINUTES", cls.break_glass_minutes),
             retention_years=_int(env, "RETENTION_YEARS", cls.retention_years),
+            statistics_k=_int(env, "STATISTICS_K", cls.statistics_k),
             deadline_months_agg_15_4=_int(
                 env, "DEADLINE_MONTHS_AGG_15_4", cls.deadline_months_agg_15_4
             ),

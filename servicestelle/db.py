@@ -49,7 +49,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 #                case's data key, bound to its table, column and row
 #   "blind_index" — truncated keyed hash of a value (crypto/blind_index.py); ``info["of"]``
 #                names the field it indexes, so a test can refuse one on a special category
-CLASSIFICATIONS = frozenset({"none", "personal", "secret", "sealed", "blind_index"})
+#   "statistical" — a categorical code or a month in the statistics store (stats/models.py):
+#                says nothing about a person on its own; only ever counted in aggregates
+#   "pseudonym" — a keyed HMAC under the statistics key: links the rows of one case or of one
+#                respondent without naming them; nothing links back without the key
+CLASSIFICATIONS = frozenset(
+    {"none", "personal", "secret", "sealed", "blind_index", "statistical", "pseudonym"}
+)
 
 
 def classified(kind: str, *args: Any, **kwargs: Any) -> Any:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from servicestelle.auth import operations
+from servicestelle.auth.models import User
 from servicestelle.auth.queries import get_user_by_username
 from servicestelle.centres.models import Centre
-from servicestelle.centres.operations import create_centre
-from servicestelle.centres.queries import get_centre_by_code
+from servicestelle.centres.operations import add_district, create_centre
+from servicestelle.centres.queries import districts_of, get_centre_by_code
 from servicestelle.demo_cases import ensure_demo_cases
 from servicestelle.extensions import db
 from servicestelle.instance_state import DEMO_FLAG, set_fact
@@ -35,6 +36,25 @@ DEMO_LOGINS = (
 )
 
 
+#: The demo centre's district register (names of Dortmund's districts; codes as a centre
+#: might choose them).
+DEMO_DISTRICTS = (
+    ("innenstadt_nord", "Innenstadt-Nord"),
+    ("innenstadt_west", "Innenstadt-West"),
+    ("hombruch", "Hombruch"),
+    ("eving", "Eving"),
+    ("scharnhorst", "Scharnhorst"),
+)
+
+
+def ensure_demo_districts(supervisor: User) -> None:
+    """Add the demo districts the supervisor's centre does not have yet."""
+    existing = {district.code for district in districts_of(supervisor.centre_id)}
+    for code, name in DEMO_DISTRICTS:
+        if code not in existing:
+            add_district(supervisor, code, name)
+
+
 def ensure_demo_data() -> Centre:
     """Create what is missing; running it again changes nothing."""
     centre = get_centre_by_code(DEMO_CENTRE_CODE) or create_centre(
@@ -52,6 +72,9 @@ def ensure_demo_data() -> Centre:
             )
     set_fact(DEMO_FLAG, "yes")
     db.session.commit()
+    supervisor = get_user_by_username(DEMO_LOGINS[1].username)
+    if supervisor is not None and supervisor.centre_id == centre.id:
+        ensure_demo_districts(supervisor)  # before the cases, which name them
     counsellor = get_user_by_username(DEMO_LOGINS[0].username)
     if counsellor is not None and counsellor.centre_id == centre.id:
         ensure_demo_cases(counsellor)

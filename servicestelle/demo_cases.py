@@ -26,7 +26,11 @@ DEMO_CASES: tuple[dict[str, Any], ...] = (
     {
         "days_ago": 40,
         "content": {
-            "incident": {"place": "Wohnungsbesichtigung (Demo)", "district": "Innenstadt-Nord"},
+            "incident": {
+                "place": "Wohnungsbesichtigung (Demo)",
+                "district_code": "innenstadt_nord",
+                "district": "Nähe Nordmarkt (Demo)",
+            },
             "classification": {
                 "grounds": _selection(sub=("antimuslimischer_rassismus",)),
                 "life_areas": _selection(sub=("wohnungssuche",)),
@@ -63,6 +67,7 @@ DEMO_CASES: tuple[dict[str, Any], ...] = (
     {
         "days_ago": 75,
         "content": {
+            "incident": {"district_code": "eving"},
             "classification": {
                 "grounds": _selection(sub=("antisemitismus",)),
                 "life_areas": _selection(sub=("arbeitsalltag",)),
@@ -80,6 +85,7 @@ DEMO_CASES: tuple[dict[str, Any], ...] = (
     {
         "days_ago": 12,
         "content": {
+            "incident": {"district_code": "hombruch"},
             "classification": {
                 "grounds": _selection(sub=("behinderung",)),
                 "life_areas": _selection(sub=("schule",)),

@@ -34,6 +34,8 @@ NAMED_KEYS = (
     "blind-index",  # master of the blind indexes (cases/indexes.py); never rotated
     "oversight",  # seals break-glass reasons so the DPO can read them without a case key
     "second-factor",  # seals TOTP seeds (auth/sealing.py)
+    "release-signing",  # derives each centre's Ed25519 release key (stats/signing.py)
+    "statistics",  # keys the statistics store's pseudonyms and respondent tokens (stats/store.py)
 )
 #: Only the test suite: an Argon2id at production cost would cost every test app 0.2 s.
 TEST_ONLY_KDF = PassphraseKdf(time_cost=1, memory_cost_kib=1024, parallelism=1)

@@ -15,10 +15,12 @@ from servicestelle.cases.models import (
     CaseKey,
     CaseMember,
 )
-from servicestelle.centres.models import Centre
+from servicestelle.centres.models import Centre, District
 from servicestelle.db import Base
 from servicestelle.instance_state import InstanceFact
 from servicestelle.sessions.models import UserSession
+from servicestelle.stats.models import StatsRecord
+from servicestelle.stats.release_models import Release
 
 metadata = Base.metadata
 
@@ -40,9 +42,12 @@ __all__ = [
     "CaseKey",
     "CaseMember",
     "Centre",
+    "District",
     "InstanceFact",
     "LoginThrottle",
     "RecoveryCode",
+    "Release",
+    "StatsRecord",
     "User",
     "UserRole",
     "UserSession",

@@ -20,6 +20,9 @@ class Permission(StrEnum):
     CASE_LIST = "case:list"  # the case list and deadlines (what each may see decides access.py)
     CASE_WORK = "case:work"  # create cases; read and write the content of one's own cases
     DASHBOARD_VIEW = "dashboard:view"
+    DISTRICTS_MANAGE = "districts:manage"  # the centre's register of districts (Stadtteile)
+    STATS_READ = "stats:read"  # published statistics releases and their exports
+    STATS_RELEASE = "stats:release"  # draft, approve (four eyes), reject and revoke releases
     USERS_MANAGE = "users:manage"
     USERS_READ = "users:read"
 
@@ -29,11 +32,23 @@ _EVERY_ROLE = frozenset({Permission.ACCOUNT_MANAGE, Permission.DASHBOARD_VIEW})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: _EVERY_ROLE | {Permission.USERS_MANAGE, Permission.USERS_READ},
     Role.COUNSELLOR: _EVERY_ROLE
-    | {Permission.CASE_BREAK_GLASS, Permission.CASE_LIST, Permission.CASE_WORK},
+    | {
+        Permission.CASE_BREAK_GLASS,
+        Permission.CASE_LIST,
+        Permission.CASE_WORK,
+        Permission.STATS_READ,
+    },
     Role.DPO: _EVERY_ROLE | {Permission.AUDIT_READ, Permission.AUDIT_REVIEW},
     # Supervisors assign and see metadata; content only with break-glass (DESIGN.md §1).
     Role.SUPERVISOR: _EVERY_ROLE
-    | {Permission.CASE_ASSIGN, Permission.CASE_BREAK_GLASS, Permission.CASE_LIST},
+    | {
+        Permission.CASE_ASSIGN,
+        Permission.CASE_BREAK_GLASS,
+        Permission.CASE_LIST,
+        Permission.DISTRICTS_MANAGE,
+        Permission.STATS_READ,
+        Permission.STATS_RELEASE,
+    },
 }
 
 #: Attribute on a view function naming its required permission (read by security.guard).

@@ -10,8 +10,8 @@ from flask import Flask
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 
-from servicestelle.cases import catalogue
-from servicestelle.cases.catalogue import (
+from servicestelle import catalogue
+from servicestelle.catalogue import (
     AGE_BANDS,
     AGG_GROUPS,
     ALL_LISTS,

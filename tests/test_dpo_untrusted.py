@@ -254,9 +254,11 @@ def test_object_types_are_a_fixed_list(app, client, dpo, clock):
         "audit_entry",
         "case",
         "centre",
+        "district",
         "endpoint",
         "instance",
         "kek",
+        "stats_release",
         "user",
     }
 

@@ -102,6 +102,8 @@ def test_route_matrix(app, client, make_user, clock, role):
 PINNED = {
     "/verwaltung/benutzer": {Role.ADMIN},
     "/api/v1/users": {Role.ADMIN},
+    "/stadtteile": {Role.SUPERVISOR},
+    "/api/v1/districts": {Role.COUNSELLOR, Role.SUPERVISOR},
     "/": set(Role),
     "/konto/": set(Role),
 }

@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
-from servicestelle.cases import catalogue
+from servicestelle import catalogue
 from servicestelle.cases import payload as sealed
 from servicestelle.cases.deadlines import Urgency
 from servicestelle.cases.models import MEMBER_KINDS, STATUSES

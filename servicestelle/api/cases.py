@@ -27,7 +27,7 @@ from servicestelle.api.requests import json_body
 from servicestelle.api.views import bp
 from servicestelle.auth.models import User
 from servicestelle.cases import access as case_access
-from servicestelle.cases import deadlines, operations, parts, vault
+from servicestelle.cases import deadlines, districts, operations, parts, vault
 from servicestelle.cases import payload as sealed
 from servicestelle.cases import queries as case_queries
 from servicestelle.cases.models import (
@@ -155,6 +155,14 @@ def _next_deadline(case_id: int) -> CaseDeadline | None:
     ).first()
 
 
+def _check_district(centre_id: int, content: dict[str, Any], *, kept: str = "") -> None:
+    """A district code the centre does not offer is an invalid field of the body."""
+    try:
+        districts.check(centre_id, content["incident"]["district_code"], kept=kept)
+    except ValidationError as exc:
+        _invalid(ValidationError({"content": exc.messages}))
+
+
 def _saved(case: Case, status: int = 200) -> ResponseReturnValue:
     return jsonify(schemas.CaseSavedSchema().dump(case)), status
 
@@ -220,6 +228,7 @@ def create_case() -> ResponseReturnValue:
     """
     body = json_body(schemas.CaseCreateSchema())
     meta = operations.Metadata(body["status"], body["opened_on"], body["closed_on"])
+    _check_district(_me().centre_id, body["content"])
     with _refusals():
         case = operations.create_case(_me(), body["content"], meta)
     response = make_response(_saved(case, 201))
@@ -273,6 +282,11 @@ def update_case(case_id: int) -> ResponseReturnValue:
     access = case_access.load(case_id, _me(), content=True)
     body = json_body(schemas.CaseUpdateSchema())
     meta = operations.Metadata(body["status"], body["opened_on"], body["closed_on"])
+    code = body["content"]["incident"]["district_code"]
+    with _refusals():
+        # A retired district stays selectable for the case that already names it.
+        kept = districts.kept_code(access, code)
+    _check_district(access.case.centre_id, body["content"], kept=kept)
     with _refusals():
         case = operations.update_case(
             access, body["content"], meta, based_on=body["content_version"]

@@ -21,6 +21,7 @@ DOCUMENTED_ENDPOINTS = (
     "api.rename_token",
     "api.revoke_token",
     "api.list_users",
+    "api.list_districts",
     # servicestelle/api/cases.py
     "api.list_cases",
     "api.search_cases",
@@ -71,6 +72,7 @@ def _build() -> APISpec:
     spec.components.schema("Token", schema=schemas.TokenSchema)
     spec.components.schema("TokenRename", schema=schemas.TokenRenameSchema)
     spec.components.schema("UserSummary", schema=schemas.UserSummarySchema)
+    spec.components.schema("District", schema=schemas.DistrictSchema)
     for name, schema in case_schemas.OPENAPI_SCHEMAS.items():
         spec.components.schema(name, schema=schema)
     for endpoint in DOCUMENTED_ENDPOINTS:

@@ -22,6 +22,16 @@ class CentreSchema(Schema):
     name = fields.String(required=True)
 
 
+class DistrictSchema(Schema):
+    """A district of the caller's centre (the register the supervisors keep)."""
+
+    code = fields.String(required=True, metadata={"example": "innenstadt_nord"})
+    name = fields.String(required=True, metadata={"example": "Innenstadt-Nord"})
+    is_active = fields.Boolean(
+        required=True, metadata={"description": "false: retired, not for new cases"}
+    )
+
+
 class MeSchema(Schema):
     """The caller's own account as the API sees it."""
 

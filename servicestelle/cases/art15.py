@@ -21,11 +21,12 @@ from typing import Any
 from flask import render_template
 
 from audit import AuditEvent, Purpose
-from servicestelle import audit_trail, clock
-from servicestelle.cases import catalogue, operations, views_display
+from servicestelle import audit_trail, catalogue, clock
+from servicestelle.cases import operations, views_display
 from servicestelle.cases.access import OBJECT_TYPE, CaseAccess
 from servicestelle.cases.forms import SECTIONS, SelectionSpec, ValueSpec
 from servicestelle.cases.views_content import CaseContent, read_content
+from servicestelle.centres.queries import district_names
 from servicestelle.dpo import presentation, queries
 from servicestelle.dpo.labels import PURPOSE_EXPLANATIONS, PURPOSE_LABELS
 from servicestelle.extensions import db
@@ -62,7 +63,9 @@ class ClientFile:
     consultations: list[Consultation] = field(repr=False)
 
 
-def _sections(payload: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+def _sections(
+    payload: dict[str, Any], districts: dict[str, str]
+) -> list[tuple[str, list[tuple[str, str]]]]:
     """Every filled field with its label, in the order of the case form."""
     shown = []
     for section in SECTIONS:
@@ -70,7 +73,7 @@ def _sections(payload: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]
             (str(spec.title), text)
             for spec in section.specs
             if isinstance(spec, SelectionSpec | ValueSpec)
-            and (text := views_display.value_text(spec, payload))
+            and (text := views_display.value_text(spec, payload, districts))
         ]
         if rows:
             shown.append((str(section.legend), rows))
@@ -109,7 +112,7 @@ def assemble(access: CaseAccess) -> ClientFile:
         centre=access.user.centre.name,
         created_at=clock.now(),
         payload=opened.payload,
-        sections=_sections(opened.payload),
+        sections=_sections(opened.payload, district_names(case.centre_id)),
         content=read_content(opened),
         consultations=_consultations(access),
     )

@@ -8,6 +8,8 @@ of payload.py, and ``apply_errors`` puts marshmallow's messages next to the fiel
 
 Codes are not checked against their lists here (``validate_choice=False``): payload.py does it
 for every way a case is saved, and its German messages name the list, never the value sent.
+The district select (``DISTRICT``) is the centre's own register: the view sets its options and
+cases/districts.py checks the code sent, as the API does.
 """
 
 from __future__ import annotations
@@ -38,9 +40,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from servicestelle import clock
-from servicestelle.cases import catalogue, operations
-from servicestelle.cases.catalogue import CodeList
+from servicestelle import catalogue, clock
+from servicestelle.cases import operations
 from servicestelle.cases.payload import (
     EARLIEST_YEAR,
     LATEST_YEAR,
@@ -48,6 +49,8 @@ from servicestelle.cases.payload import (
     MEDIUM_TEXT,
     SHORT_TEXT,
 )
+from servicestelle.catalogue import CodeList
+from servicestelle.centres.models import District
 from servicestelle.converters import MAX_ID
 from servicestelle.forms_common import clean_text, single_line
 
@@ -235,6 +238,46 @@ class ValueSpec:
 
 
 @dataclass(frozen=True)
+class DistrictSpec(ValueSpec):
+    """The district from the centre's register (``incident.district_code``): a select whose
+    options the view sets (``offer_districts``); the case page shows the district's name."""
+
+
+#: The option for "no district": the value the payload stores then is "".
+NO_DISTRICT = _l("Keine Angabe")
+
+
+def _district_select(label: LazyString) -> SelectField:
+    # The register is checked when the case is saved (cases/districts.py), like the code
+    # lists are checked by payload.py: the message names the list, never the value sent.
+    return SelectField(
+        label,
+        choices=[SelectChoice("", NO_DISTRICT)],
+        default="",
+        validate_choice=False,
+        description=_l(
+            "Für Statistiken und Berichte. Die Liste pflegt die Leitung unter „Stadtteile und Kreise“."
+        ),
+    )
+
+
+def offer_districts(form: Form, districts: Iterable[District]) -> None:
+    """The options of the district select: "Keine Angabe", then ``districts`` as given."""
+    form[DISTRICT.name].choices = [
+        SelectChoice("", NO_DISTRICT),
+        *(
+            SelectChoice(
+                district.code,
+                district.name
+                if district.is_active
+                else _l("%(name)s (stillgelegt)", name=district.name),
+            )
+            for district in districts
+        ),
+    ]
+
+
+@dataclass(frozen=True)
 class MetaSpec:
     """A plaintext field of the case row (status, dates), not part of the payload."""
 
@@ -267,6 +310,8 @@ def _text_spec(
         multiline=multiline,
     )
 
+
+DISTRICT = DistrictSpec("incident", "district_code", _l("Stadtteil oder Kreis"), _district_select)
 
 SECTIONS: tuple[Section, ...] = (
     Section(
@@ -311,7 +356,16 @@ SECTIONS: tuple[Section, ...] = (
                 code_list=catalogue.DATE_PRECISION,
             ),
             _text_spec("incident", "place", _l("Ort des Vorfalls"), SHORT_TEXT),
-            _text_spec("incident", "district", _l("Stadtteil oder Kreis"), SHORT_TEXT),
+            DISTRICT,
+            _text_spec(
+                "incident",
+                "district",
+                _l("Ort oder Stadtteil, freie Angabe"),
+                SHORT_TEXT,
+                description=_l(
+                    "Falls die Liste nicht passt oder genauer sein soll. Vertraulich: Diese Angabe erscheint in keiner Statistik."
+                ),
+            ),
         ),
     ),
     Section(

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from audit import AuditEvent
 from servicestelle import audit_trail, clock
 from servicestelle.auth.models import User
-from servicestelle.cases import indexes, vault
+from servicestelle.cases import indexes, statistics, vault
 from servicestelle.cases import payload as payload_rules
 from servicestelle.cases.access import OBJECT_TYPE, CaseAccess
 from servicestelle.cases.models import Case, CaseMember
@@ -152,6 +152,7 @@ def _insert_case(
     db.session.flush()  # the id binds every ciphertext of the case
     opened = vault.create(case.id)
     _seal_payload(case, opened, content)
+    statistics.record(case, content, opened)
     db.session.add(
         CaseMember(
             case_id=case.id, user_id=actor.id, kind="assigned", added_at=now, added_by=actor.id
@@ -225,6 +226,7 @@ def update_case(
     changed_status = case.status != meta.status
     case.status, case.opened_on, case.closed_on = meta.status, opened_on, closed_on
     _seal_payload(case, opened, checked)
+    statistics.record(case, checked, opened)
     if changed_status:
         _audit(AuditEvent.CASE_RECORD_UPDATE, case, access.user, access=access, status=meta.status)
     else:

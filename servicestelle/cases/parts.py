@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from audit import AuditEvent
 from servicestelle import audit_trail, clock, services
-from servicestelle.cases import deadlines, filetypes, vault
+from servicestelle.cases import deadlines, filetypes, statistics, vault
 from servicestelle.cases import payload as rules
 from servicestelle.cases.access import OBJECT_TYPE, CaseAccess
 from servicestelle.cases.models import (
@@ -105,6 +105,7 @@ def add_intervention(
         created_by=access.user.id,
     )
     _seal_new_part(access, row, schema.dump(checked))
+    statistics.record(access.case)  # interventions, their groups, went to court
     _audit(AuditEvent.CASE_INTERVENTION_ADD, access, intervention=row.id)
     db.session.commit()
     return row
@@ -294,7 +295,7 @@ def _position(case_id: int, document_id: int) -> int:
 
 def record_consent(access: CaseAccess, purpose: str, given_on: date, form: str) -> CaseConsent:
     _content(access)
-    from servicestelle.cases import catalogue
+    from servicestelle import catalogue
 
     if (
         purpose not in catalogue.CONSENT_PURPOSES.values()
@@ -314,6 +315,7 @@ def record_consent(access: CaseAccess, purpose: str, given_on: date, form: str) 
     db.session.flush()
     if purpose == "statistik":
         access.case.statistics_excluded = False
+        statistics.record(access.case)
     _audit(AuditEvent.CASE_CONSENT_RECORD, access, consent=row.id, purpose_code=purpose)
     db.session.commit()
     return row
@@ -322,8 +324,7 @@ def record_consent(access: CaseAccess, purpose: str, given_on: date, form: str) 
 def withdraw_consent(access: CaseAccess, consent_id: int, withdrawn_on: date) -> None:
     """Withdraw a consent; withdrawing the statistics consent takes the case out of statistics.
 
-    The statistics store (issue 5) drops a case whose ``statistics_excluded`` is set, in the
-    same transaction as this flag once it exists.
+    The case's statistics record goes in the same transaction (cases/statistics.py).
     """
     _content(access)
     row = db.session.get(CaseConsent, consent_id)
@@ -337,5 +338,6 @@ def withdraw_consent(access: CaseAccess, consent_id: int, withdrawn_on: date) ->
     row.withdrawn_on = withdrawn_on
     if row.purpose == "statistik":
         access.case.statistics_excluded = True
+        statistics.record(access.case)
     _audit(AuditEvent.CASE_CONSENT_WITHDRAW, access, consent=row.id, purpose_code=row.purpose)
     db.session.commit()

@@ -31,8 +31,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from servicestelle.cases import catalogue
-from servicestelle.cases.catalogue import CodeList
+from servicestelle import catalogue
+from servicestelle.catalogue import CodeList
 
 PAYLOAD_VERSION = 1
 SHORT_TEXT = 200
@@ -108,13 +108,31 @@ def empty_selection() -> dict[str, Any]:
     return {"codes": [], "sub": [], "other": ""}
 
 
+class RegisterCode(fields.String):
+    """A code from a register the centre keeps itself (its districts), "" for none.
+
+    This schema checks the shape only: it cannot know the centre. Whoever saves a case checks
+    the code against the centre's register (cases/districts.py); a code is never free text.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        pattern = validate.Regexp(
+            r"^[a-z0-9_]{0,32}\Z", error=str(_l("Bitte wählen Sie einen Eintrag aus der Liste."))
+        )
+        super().__init__(load_default="", validate=pattern, **kwargs)
+
+
 class IncidentSchema(Schema):
     date = day(load_default=None, allow_none=True)
     date_precision = fields.String(
         load_default="genau", validate=validate.OneOf(sorted(catalogue.DATE_PRECISION.values()))
     )
     place = _text(SHORT_TEXT, single_line=True)
+    #: The centre's own description of where; sealed, never in a statistic.
     district = _text(SHORT_TEXT, single_line=True)
+    #: The district from the centre's register (centres.models.District.code): what
+    #: statistics and reports count by.
+    district_code = RegisterCode()
 
 
 class ClassificationSchema(Schema):

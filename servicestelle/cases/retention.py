@@ -22,6 +22,7 @@ from servicestelle.cases.access import OBJECT_TYPE
 from servicestelle.cases.models import Case, CaseDeletion
 from servicestelle.database import rowcount
 from servicestelle.extensions import db
+from servicestelle.stats import store as statistics_store
 
 log = logging.getLogger(__name__)
 REASON = "retention"
@@ -83,6 +84,7 @@ def delete_case(due: DueCase, today: date, years: int) -> bool:
         log.info("case %s no longer due for deletion; left as it is", due.case_id)
         return False
     vault.shred(due.case_id)  # the data key; parts go with the case (ON DELETE CASCADE)
+    statistics_store.remove(due.case_id)  # published releases keep their aggregate figures
     db.session.add(
         CaseDeletion(
             centre_id=due.centre_id,

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from servicestelle.auth.models import User
 from servicestelle.cases import (
+    districts,
     forms,
     operations,
     queries,
@@ -138,11 +139,15 @@ def _refusal(form: CaseForm, exc: Exception) -> int:
 @require(Permission.CASE_WORK)
 def new() -> ResponseReturnValue:
     """A new case; a draft may be saved with nothing filled in."""
+    centre_id = me().centre_id
     form = CaseForm()
+    forms.offer_districts(form, districts.offered(centre_id))
     if not form.validate_on_submit():
         return _form_page(form, None, 400 if form.is_submitted() else 200)
+    content = forms.to_payload(form)
     try:
-        case = operations.create_case(me(), forms.to_payload(form), forms.metadata(form))
+        districts.check(centre_id, content["incident"]["district_code"])
+        case = operations.create_case(me(), content, forms.metadata(form))
     except (ValidationError, operations.CaseError) as exc:
         return _form_page(form, None, _refusal(form, exc))
     flash(_l("Der Fall %(reference)s wurde angelegt.", reference=case.reference), "success")
@@ -163,14 +168,25 @@ def edit(case_id: int) -> ResponseReturnValue:
         data = forms.from_payload(
             opened.payload, status=case.status, opened_on=case.opened_on, closed_on=case.closed_on
         )
-        return _form_page(CaseForm(data={**data, "content_version": case.content_version}), access)
+        form = CaseForm(data={**data, "content_version": case.content_version})
+        kept = opened.payload["incident"].get("district_code", "")
+        forms.offer_districts(form, districts.offered(case.centre_id, kept))
+        return _form_page(form, access)
     form = CaseForm()
+    try:
+        # A retired district stays selectable for the case that already names it.
+        kept = districts.kept_code(access, form[forms.DISTRICT.name].data or "")
+    except vault.CaseUnreadable:
+        return unreadable(case_id)
+    forms.offer_districts(form, districts.offered(case.centre_id, kept))
     if not form.validate_on_submit():
         return _form_page(form, access, 400)
+    content = forms.to_payload(form)
     try:
+        districts.check(case.centre_id, content["incident"]["district_code"], kept=kept)
         operations.update_case(
             access,
-            forms.to_payload(form),
+            content,
             forms.metadata(form),
             based_on=form.content_version.data or 0,
         )

@@ -33,6 +33,7 @@ from servicestelle.cases.operations import CaseError, OpenedCase
 from servicestelle.cases.views_common import bp, first_error, load, me, to_case, unreadable
 from servicestelle.cases.views_content import CaseContent
 from servicestelle.cases.views_display import local_clock
+from servicestelle.centres.queries import district_names
 from servicestelle.extensions import db
 from servicestelle.permissions import Permission, require
 
@@ -79,6 +80,7 @@ def _page(
         "case": case,
         "sections": forms.SECTIONS,
         "payload": opened.payload if opened else None,
+        "district_names": district_names(case.centre_id) if opened else {},
         "content": content,
         "deadlines": deadline_items,
         "team": views_content.team(case),

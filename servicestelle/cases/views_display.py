@@ -13,10 +13,10 @@ from babel.numbers import format_decimal
 from flask_babel import format_date, format_time, get_locale, ngettext
 from flask_babel import gettext as _
 
-from servicestelle import clock
-from servicestelle.cases import catalogue, deadlines, filetypes
-from servicestelle.cases.catalogue import CodeList
-from servicestelle.cases.forms import SelectionSpec, ValueSpec
+from servicestelle import catalogue, clock
+from servicestelle.cases import deadlines, filetypes
+from servicestelle.cases.forms import DistrictSpec, SelectionSpec, ValueSpec
+from servicestelle.catalogue import CodeList
 
 FILE_TYPE_LABELS = {filetype.media_type: filetype.label for filetype in filetypes.ALLOWED}
 ALLOWED_FILE_TYPES = ", ".join(filetype.extension.upper() for filetype in filetypes.ALLOWED)
@@ -48,13 +48,22 @@ def selection_text(spec: SelectionSpec, value: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def value_text(spec: SelectionSpec | ValueSpec, payload: Mapping[str, Any]) -> str:
-    """A payload value as the case page shows it ("" when nothing was entered)."""
+def value_text(
+    spec: SelectionSpec | ValueSpec,
+    payload: Mapping[str, Any],
+    districts: Mapping[str, str] | None = None,
+) -> str:
+    """A payload value as the case page shows it ("" when nothing was entered).
+
+    ``districts`` maps the centre's district codes to their names (the view loads them).
+    """
     value = payload.get(spec.section, {}).get(spec.key)
     if isinstance(spec, SelectionSpec):
         return selection_text(spec, value or {})
     if value is None or value == "":
         return ""
+    if isinstance(spec, DistrictSpec):
+        return (districts or {}).get(value, value)
     if isinstance(value, date):
         return local_date(value)
     if spec.code_list is not None:

@@ -16,8 +16,8 @@ from flask_wtf import FlaskForm
 from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from servicestelle import services
-from servicestelle.cases import catalogue, parts, vault
+from servicestelle import catalogue, services
+from servicestelle.cases import parts, vault
 from servicestelle.cases.access import CaseAccess
 from servicestelle.cases.forms import (
     ConsentForm,

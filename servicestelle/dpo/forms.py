@@ -48,8 +48,10 @@ OBJECT_ID_PATTERNS: dict[str, re.Pattern[str]] = {
     "audit_entry": _NUMBER_ID,
     "case": _CASE_ID,
     "centre": _NUMBER_ID,
+    "district": _NUMBER_ID,
     "kek": _NUMBER_ID,
     "endpoint": _ENDPOINT_ID,
+    "stats_release": _NUMBER_ID,
     "user": _NUMBER_ID,
 }
 #: Without a type: any id one of the types could have (case ids include plain numbers).

@@ -17,8 +17,9 @@ from flask import Flask
 from flask_login import login_user
 from marshmallow import Schema, fields, validate
 
+from servicestelle import catalogue
 from servicestelle.auth.models import User
-from servicestelle.cases import access, break_glass, catalogue, operations, parts
+from servicestelle.cases import access, break_glass, operations, parts
 from servicestelle.cases import payload as rules
 from servicestelle.cases.models import Case
 from servicestelle.extensions import db
@@ -58,8 +59,11 @@ def leaks(haystack: bytes, canaries: list[str]) -> list[str]:
 
 
 def is_free_text(schema_field: fields.Field) -> bool:
-    return isinstance(schema_field, fields.String) and not any(
-        isinstance(check, validate.OneOf) for check in schema_field.validators
+    """A string a person types: not a code of a list, not a code of the centre's register."""
+    return (
+        isinstance(schema_field, fields.String)
+        and not isinstance(schema_field, rules.RegisterCode)
+        and not any(isinstance(check, validate.OneOf) for check in schema_field.validators)
     )
 
 

@@ -1,0 +1,241 @@
+"""Exports of a published release: JSON (a documented, versioned schema), CSV per table and
+the DeZIM minimum-standard dimensions.
+
+The JSON export carries everything needed to check it without the centre's database: the
+content, its SHA-256, the signed document's fields, the Ed25519 signature and the centre's
+public key (both base64). ``verify_export`` is that check.
+
+Schema ``servicestelle.release/1``:
+- ``format``, ``release_id``, ``centre``, ``period``, ``catalogue_version``, ``k``,
+  ``status`` (published or revoked), ``published_at`` (ISO 8601, UTC), ``revoked`` (bool);
+- ``content``: ``format`` ``servicestelle.release-content/1``, ``period_label``, ``tables``:
+  each with ``id``, ``title``, ``basis`` and ``basis_label`` (the counting basis), ``unit``
+  (cases or respondents), ``multiple_answers``, ``note``, ``rows``/``cols`` (code and label),
+  ``figures``: ``row``/``col`` (a code, or null for the margin or total), ``key`` (the
+  figure's key, stable across tables and releases), ``value`` (a count, or null where
+  suppressed — shown as "•");
+- ``content_sha256``, ``signature``, ``public_key``.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from servicestelle.stats import signing
+from servicestelle.stats.content import CONTENT_FORMAT
+from servicestelle.stats.release_models import Release, ReleaseStatus
+
+EXPORT_FORMAT = "servicestelle.release/1"
+SUPPRESSED = "•"
+
+_CODE = validate.Regexp(r"^[a-z0-9_]{1,64}$")
+
+
+class LabelledCodeSchema(Schema):
+    code = fields.String(required=True, validate=_CODE)
+    label = fields.String(required=True, validate=validate.Length(max=400))
+
+
+class FigureSchema(Schema):
+    row = fields.String(required=True, allow_none=True, validate=_CODE)
+    col = fields.String(required=True, allow_none=True, validate=_CODE)
+    key = fields.String(required=True, validate=validate.Length(min=1, max=400))
+    value = fields.Integer(required=True, allow_none=True, validate=validate.Range(min=0))
+
+
+class TableSchema(Schema):
+    id = fields.String(required=True, validate=_CODE)
+    title = fields.String(required=True, validate=validate.Length(max=400))
+    basis = fields.String(required=True, validate=_CODE)
+    basis_label = fields.String(required=True, validate=validate.Length(max=400))
+    unit = fields.String(required=True, validate=validate.OneOf(["cases", "respondents"]))
+    multiple_answers = fields.Boolean(required=True)
+    note = fields.String(required=True, allow_none=True, validate=validate.Length(max=2000))
+    row_dimension = fields.String(required=True, allow_none=True, validate=_CODE)
+    col_dimension = fields.String(required=True, allow_none=True, validate=_CODE)
+    rows = fields.List(fields.Nested(LabelledCodeSchema), required=True)
+    cols = fields.List(fields.Nested(LabelledCodeSchema), required=True)
+    figures = fields.List(fields.Nested(FigureSchema), required=True)
+
+
+class ContentSchema(Schema):
+    format = fields.String(required=True, validate=validate.Equal(CONTENT_FORMAT))
+    catalogue_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    centre = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    period = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}(-(Q[1-4]|H[12]))?$"))
+    period_label = fields.String(required=True, validate=validate.Length(max=100))
+    k = fields.Integer(required=True, validate=validate.Range(min=3))
+    tables = fields.List(fields.Nested(TableSchema), required=True)
+
+
+class _Base64(fields.Field):
+    """Bytes as base64 text."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else base64.b64encode(value).decode()
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bytes:
+        if not isinstance(value, str):
+            raise ValidationError("base64 text expected")
+        try:
+            return base64.b64decode(value, validate=True)
+        except ValueError:
+            raise ValidationError("not base64") from None
+
+
+class ReleaseExportSchema(Schema):
+    format = fields.String(required=True, validate=validate.Equal(EXPORT_FORMAT))
+    release_id = fields.Integer(required=True)
+    centre = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    period = fields.String(required=True)
+    catalogue_version = fields.Integer(required=True)
+    k = fields.Integer(required=True, validate=validate.Range(min=3))
+    status = fields.String(
+        required=True, validate=validate.OneOf([ReleaseStatus.PUBLISHED, ReleaseStatus.REVOKED])
+    )
+    revoked = fields.Boolean(required=True)
+    published_at = fields.String(required=True)
+    content = fields.Nested(ContentSchema, required=True)
+    content_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    signature = _Base64(required=True)
+    public_key = _Base64(required=True)
+
+
+def export_json(release: Release, centre_code: str) -> dict[str, Any]:
+    """The JSON export of a published (or revoked) release."""
+    if release.status not in (ReleaseStatus.PUBLISHED, ReleaseStatus.REVOKED):
+        raise ValueError("only a published release is exported")
+    if release.decided_at is None:
+        raise ValueError("a published release has its publication time")
+    data = {
+        "format": EXPORT_FORMAT,
+        "release_id": release.id,
+        "centre": centre_code,
+        "period": release.period,
+        "catalogue_version": release.catalogue_version,
+        "k": release.k,
+        "status": release.status,
+        "revoked": release.status == ReleaseStatus.REVOKED,
+        "published_at": release.decided_at.isoformat(),
+        "content": json.loads(release.content),
+        "content_sha256": release.content_hash,
+        "signature": release.signature,
+        "public_key": release.public_key,
+    }
+    dumped: dict[str, Any] = ReleaseExportSchema().dump(data)
+    return dumped
+
+
+def verify_export(data: Mapping[str, Any], public_key: bytes | None = None) -> dict[str, Any]:
+    """Load an export and check its hash and signature (against ``public_key`` where the
+    reader knows the centre's key, else against the key in the export). Raises
+    ValidationError with a field-level message when anything does not match."""
+    loaded: dict[str, Any] = ReleaseExportSchema().load(data)
+    if signing.content_hash(loaded["content"]) != loaded["content_sha256"]:
+        raise ValidationError({"content_sha256": ["does not match the content"]})
+    if public_key is not None and loaded["public_key"] != public_key:
+        raise ValidationError({"public_key": ["not the centre's registered key"]})
+    document = signing.signed_document(
+        centre_code=loaded["centre"],
+        period=loaded["period"],
+        catalogue_version=loaded["catalogue_version"],
+        k=loaded["k"],
+        content_hash=loaded["content_sha256"],
+        published_at=loaded["published_at"],
+    )
+    if not signing.verify(loaded["public_key"], loaded["signature"], document):
+        raise ValidationError({"signature": ["does not verify"]})
+    if (
+        loaded["content"]["period"] != loaded["period"]
+        or loaded["content"]["centre"] != loaded["centre"]
+    ):
+        raise ValidationError({"content": ["period or centre differ from the signed ones"]})
+    return loaded
+
+
+def _cell(value: int | None) -> str:
+    return SUPPRESSED if value is None else str(value)
+
+
+def table_csv(table: Mapping[str, Any]) -> str:
+    """One table as CSV (semicolon-separated, as German spreadsheets expect): a header with
+    the column labels and "Gesamt", one line per row, the total line last."""
+    cols = [col["code"] for col in table["cols"]]
+    values = {(f["row"], f["col"]): f["value"] for f in table["figures"]}
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow([f"# {table['title']}"])
+    writer.writerow([f"# Zählbasis: {table['basis_label']}"])
+    writer.writerow(
+        [f"# Mehrfachnennungen möglich: {'ja' if table['multiple_answers'] else 'nein'}"]
+    )
+    writer.writerow([f"# {SUPPRESSED} = zum Schutz vor Rückrechnung nicht veröffentlicht"])
+    header = ["", *(col["label"] for col in table["cols"])]
+    has_margin = any(row is None for row, _ in values)
+    writer.writerow([*header, "Gesamt"] if cols else ["", "Anzahl"])
+    for row in table["rows"]:
+        line = [row["label"], *(_cell(values.get((row["code"], col))) for col in cols)]
+        if cols:
+            line.append(
+                _cell(values.get((row["code"], None))) if (row["code"], None) in values else ""
+            )
+        else:
+            line.append(_cell(values.get((row["code"], None))))
+        writer.writerow(line)
+    if has_margin:
+        total = ["Gesamt", *(_cell(values.get((None, col))) for col in cols)]
+        total.append(_cell(values.get((None, None))))
+        writer.writerow(total)
+    return out.getvalue()
+
+
+#: The DeZIM/ADS minimum-standard dimensions (period is the release's) and the tables that
+#: carry them.
+DEZIM_DIMENSIONS = (
+    ("lebensbereich", "lebensbereiche"),
+    ("merkmal", "merkmale"),
+    ("form", "formen"),
+    ("intervention", "interventionen"),
+    ("agg_relevanz", "agg_relevanz"),
+)
+
+
+def dezim_csv(content: Mapping[str, Any]) -> str:
+    """The release along the DeZIM dimensions, long format: period, dimension, code, label,
+    count ("•" where suppressed), counting basis, multiple answers."""
+    tables = {table["id"]: table for table in content["tables"]}
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(
+        ["zeitraum", "dimension", "code", "bezeichnung", "anzahl", "zaehlbasis", "mehrfach"]
+    )
+    for name, table_id in DEZIM_DIMENSIONS:
+        table = tables.get(table_id)
+        if table is None:
+            continue
+        values = {f["row"]: f["value"] for f in table["figures"] if f["col"] is None}
+        for row in table["rows"]:
+            writer.writerow(
+                [
+                    content["period"],
+                    name,
+                    row["code"],
+                    row["label"],
+                    _cell(values.get(row["code"])),
+                    table["basis"],
+                    "ja" if table["multiple_answers"] else "nein",
+                ]
+            )
+    return out.getvalue()
+
+
+def iter_table_csvs(content: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    for table in content["tables"]:
+        yield table["id"], table_csv(table)

@@ -1,0 +1,234 @@
+"""The attacker's linear model of a draft release: every relation that holds between numbers.
+
+Unknowns: for case counts, one per key and quarter (every period is a union of quarters, so
+a year figure is the sum of its four quarter unknowns, and a year release is linked to its
+quarter and half-year releases by construction); for repeated respondents, one per key and
+period (a respondent with two cases in a year may have one in each half: those figures do
+not add up).
+
+Relations, per basis and quarter, for every key P the model holds and every dimension d
+that refines it (children P+{d=c}):
+- single-select, complete: the children sum to P (each case has exactly one code);
+- multiple answers, complete: each child is at most P, and the children sum to at least P
+  (each case has at least one code; ``keine_angabe`` fills empty selections) — cells of a
+  multi-select dimension do not sum to the total;
+- sub-items: each is at most its parent code (P+{parent=top});
+- two conditions a, b: the Fréchet bound P+a+b >= (P+a) + (P+b) - P (cases with a and b are
+  at least those with a plus those with b minus all).
+Repeated respondents: the counts fall as the threshold rises (>=5 <= >=3 <= >=2); a life area's
+count is at most the overall count; n respondents with >= n cases need n*k cases
+(n * R_n <= cases of the period); a period's count is at least that of a period inside it.
+
+Figures: the draft's (unknown to the attacker when suppressed); every figure already
+published for the same centre in the same year (known); and every figure those releases
+suppressed (unknown, and audited again: a new release must not give them away). Releases
+link only within a calendar year: quarters, half-years and years never cross it. Earlier
+figures take the values of the current store: the attacker is assumed to know them exactly, even where cases changed or
+left the statistics since (conservative: their real published values differ by the changes).
+A revoked release counts as published: its figures are out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from servicestelle.stats.disclosure import Figure, Problem, Relation
+from servicestelle.stats.keys import Key
+from servicestelle.stats.periods import Period, Quarter
+from servicestelle.stats.tables import REPEATED, Basis, Dimensions
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """A release already out: its id, period, the keys it published and those it suppressed
+    (which must stay protected: a later release must not give them away)."""
+
+    release_id: int
+    period: Period
+    published: Sequence[Key]
+    suppressed: Sequence[Key] = ()
+
+
+@dataclass(frozen=True)
+class DraftModel:
+    problem: Problem
+    #: The draft's figures by key, with their true values.
+    values: dict[Key, int]
+    #: Figures earlier releases suppressed: to be audited as suppressed (``forced``).
+    protected: tuple[str, ...] = ()
+
+
+class _Variables:
+    def __init__(self) -> None:
+        self.index: dict[tuple[Key, object], int] = {}
+
+    def __call__(self, key: Key, slot: object) -> int:
+        return self.index.setdefault((key, slot), len(self.index))
+
+
+def _closure(keys: Iterable[Key], dims: Dimensions) -> set[Key]:
+    """The keys and every key the relations need: parents, parent codes of sub-items, the
+    case counts behind repeated respondents."""
+    pending, seen = list(keys), set[Key]()
+    while pending:
+        key = pending.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        if key.basis in REPEATED:
+            pending.append(Key(key.basis, ()))
+            pending.append(Key(Basis.OPENED, key.conditions))
+            continue
+        for name, code in key.conditions:
+            parent = key.without(name)
+            pending.append(parent)
+            dim = dims[name]
+            if dim.parent is not None and dim.parent_of is not None:
+                pending.append(parent.with_(dim.parent, dim.parent_of[code]))
+    return seen
+
+
+def _case_relations(
+    keys: set[Key], quarters: Sequence[Quarter], var: _Variables, dims: Dimensions
+) -> list[Relation]:
+    relations: list[Relation] = []
+    case_keys = [key for key in keys if key.basis.per_quarter]
+    # Which dimensions refine which key (P -> {d}), from the keys present.
+    refinements: dict[Key, set[str]] = defaultdict(set)
+    for key in case_keys:
+        for name in key.dimensions:
+            refinements[key.without(name)].add(name)
+    for parent, names in sorted(refinements.items()):
+        for name in sorted(names):
+            dim = dims[name]
+            children = [parent.with_(name, code) for code in dim.codes]
+            present = [child for child in children if child in keys]
+            for q in quarters:
+                p = var(parent, q)
+                if dim.parent is not None and dim.parent_of is not None:
+                    for child in present:
+                        top = parent.with_(dim.parent, dim.parent_of[child.code(name) or ""])
+                        relations.append(_le([(var(child, q), 1), (var(top, q), -1)]))
+                    continue
+                if len(present) != len(children):
+                    # A partial set of codes: only "each is at most the whole" holds.
+                    relations += [_le([(var(c, q), 1), (p, -1)]) for c in present]
+                    continue
+                terms = [(var(child, q), 1.0) for child in children]
+                if dim.multiple:
+                    relations += [_le([(var(c, q), 1), (p, -1)]) for c in children]
+                    relations.append(_le([(p, 1), *((i, -1.0) for i, _ in terms)]))
+                else:
+                    relations.append(Relation((*terms, (p, -1.0)), equality=True))
+    for key in case_keys:
+        if len(key.conditions) == 2:
+            (a, _), (b, _) = key.conditions
+            both, only_a, only_b = key, key.without(b), key.without(a)
+            neither = only_a.without(a)
+            for q in quarters:
+                relations.append(
+                    _le(
+                        [
+                            (var(only_a, q), 1),
+                            (var(only_b, q), 1),
+                            (var(neither, q), -1),
+                            (var(both, q), -1),
+                        ]
+                    )
+                )
+    return relations
+
+
+def _repeated_relations(
+    keys: set[Key], periods: Sequence[Period], var: _Variables
+) -> list[Relation]:
+    relations: list[Relation] = []
+    repeated = [key for key in keys if key.basis in REPEATED]
+    for period in periods:
+        for key in repeated:
+            me = var(key, period)
+            stronger = REPEATED.index(key.basis) + 1
+            if stronger < len(REPEATED):
+                higher = Key(REPEATED[stronger], key.conditions)
+                if higher in keys:
+                    relations.append(_le([(var(higher, period), 1), (me, -1)]))
+            if key.conditions:
+                relations.append(_le([(me, 1), (var(Key(key.basis, ()), period), -1)]))
+            cases = Key(Basis.OPENED, key.conditions)
+            relations.append(
+                _le(
+                    [
+                        (me, float(key.basis.threshold)),
+                        *((var(cases, q), -1.0) for q in period.quarters),
+                    ]
+                )
+            )
+            for inner in periods:
+                if inner != period and period.contains(inner):
+                    relations.append(_le([(var(key, inner), 1), (me, -1)]))
+    return relations
+
+
+def _le(terms: Sequence[tuple[int, float]]) -> Relation:
+    return Relation(tuple((i, float(c)) for i, c in terms), equality=False)
+
+
+class Counts(Protocol):
+    """Where figure values come from: a centre's store, or a coordinator's packages."""
+
+    def figures(
+        self, keys: Iterable[Key], periods: Iterable[Period]
+    ) -> dict[tuple[Key, Period], int]: ...
+
+
+def build(
+    counts: Counts,
+    period: Period,
+    draft_keys: Sequence[Key],
+    earlier: Sequence[Earlier],
+    dims: Dimensions,
+) -> DraftModel:
+    """The model of a draft for ``period`` with ``draft_keys``, given what is already out."""
+    if any(other.period.year != period.year for other in earlier):
+        raise ValueError("releases link only within one calendar year")
+    periods = list(dict.fromkeys([period, *(other.period for other in earlier)]))
+    quarters = sorted({q for p in periods for q in p.quarters})
+    all_keys = list(draft_keys) + [
+        key for other in earlier for key in (*other.published, *other.suppressed)
+    ]
+    keys = _closure(all_keys, dims)
+    var = _Variables()
+    relations = _case_relations(keys, quarters, var, dims)
+    relations += _repeated_relations(keys, periods, var)
+
+    # Values are needed only for figures; the other unknowns stay free.
+    values_of = counts.figures(set(all_keys), periods)
+
+    def terms_and_value(key: Key, of: Period) -> tuple[tuple[int, ...], int]:
+        if key.basis.per_quarter:
+            return tuple(var(key, q) for q in of.quarters), values_of[(key, of)]
+        return (var(key, of),), values_of[(key, of)]
+
+    figures: list[Figure] = []
+    values: dict[Key, int] = {}
+    for key in dict.fromkeys(draft_keys):
+        terms, value = terms_and_value(key, period)
+        values[key] = value
+        figures.append(Figure(key.text, terms, value, fixed=False))
+    protected: list[str] = []
+    for other in earlier:
+        for key in dict.fromkeys(other.published):
+            terms, value = terms_and_value(key, other.period)
+            figures.append(Figure(f"{other.release_id}:{key.text}", terms, value, fixed=True))
+        for key in dict.fromkeys(other.suppressed):
+            # Not known, and never to become known: audited like the draft's suppressions.
+            terms, value = terms_and_value(key, other.period)
+            name = f"{other.release_id}:{key.text}"
+            figures.append(Figure(name, terms, value, fixed=False))
+            protected.append(name)
+    # Every unknown the relations name exists now (var() allocated them on the way).
+    problem = Problem(len(var.index), tuple(relations), tuple(figures))
+    return DraftModel(problem, values, tuple(protected))

@@ -1,0 +1,284 @@
+"""The release workflow, four eyes: draft → approve (another supervisor) or reject →
+published (signed, immutable) → revoked only with a reason. Every step is audited.
+
+A draft is frozen when it is made: its content (counts after disclosure control), the content
+hash and the attacker audit are stored; the approver sees exactly that. A draft whose audit
+failed cannot be approved, and neither can one drafted before another release of the same
+centre and year came out (its audit did not know those figures).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from audit import AuditEvent
+from servicestelle import clock, services
+from servicestelle.audit_trail import record
+from servicestelle.auth.models import User
+from servicestelle.centres.models import Centre, District
+from servicestelle.extensions import db
+from servicestelle.permissions import Permission
+from servicestelle.stats import aggregate, disclosure, model, signing
+from servicestelle.stats import content as release_content
+from servicestelle.stats.keys import layout
+from servicestelle.stats.periods import Period
+from servicestelle.stats.release_models import OUT, REASON_MAX, Release, ReleaseStatus
+from servicestelle.stats.tables import CATALOGUE_VERSION, TABLES, Dimensions
+
+log = logging.getLogger(__name__)
+
+OBJECT_TYPE = "stats_release"
+
+
+class ReleaseError(ValueError):
+    """A step of the workflow refused; the message is German and fit for the user."""
+
+
+def districts_of(centre_id: int) -> dict[str, str]:
+    """The centre's district register, code → name (retired ones too: old cases name them)."""
+    rows = db.session.execute(
+        sa.select(District.code, District.name)
+        .where(District.centre_id == centre_id)
+        .order_by(District.name)
+    )
+    return {code: name for code, name in rows}
+
+
+def _earlier(centre_id: int, year: int, besides: int | None = None) -> list[model.Earlier]:
+    releases = db.session.scalars(
+        sa.select(Release).where(
+            Release.centre_id == centre_id,
+            Release.year == year,
+            Release.status.in_([status.value for status in OUT]),
+        )
+    )
+    return [
+        model.Earlier(
+            release.id,
+            Period.parse(release.period),
+            release_content.published_keys(json.loads(release.content)),
+            release_content.suppressed_keys(json.loads(release.content)),
+        )
+        for release in releases
+        if release.id != besides
+    ]
+
+
+def _check_supervisor(actor: User) -> None:
+    if not actor.can(Permission.STATS_RELEASE) or actor.centre_id is None:
+        raise ReleaseError(str(_l("Nur die Leitung einer Beratungsstelle gibt Statistiken frei.")))
+
+
+def draft_release(actor: User, period: Period, table_ids: Sequence[str]) -> Release:
+    """Freeze a draft: count, suppress, audit (committed)."""
+    _check_supervisor(actor)
+    chosen = [table for table in TABLES if table.id in set(table_ids)]
+    if not chosen or len(chosen) != len(set(table_ids)):
+        raise ReleaseError(str(_l("Bitte wählen Sie mindestens eine Tabelle aus dem Katalog.")))
+    centre = db.session.get_one(Centre, actor.centre_id)  # a user's centre exists (FK)
+    k = services.settings().statistics_k
+    dims = Dimensions.of_centre(districts_of(centre.id))
+    layouts = [layout(table, dims) for table in chosen]
+    keys = list(dict.fromkeys(key for lay in layouts for key in lay.all_keys()))
+    draft_model = model.build(
+        aggregate.StoreCounts(centre.id, dims),
+        period,
+        keys,
+        _earlier(centre.id, period.year),
+        dims,
+    )
+    protection = disclosure.protect(draft_model.problem, k, forced=draft_model.protected)
+    by_name = {key.text: key for key in keys}
+    # The rest of protection.suppressed are earlier releases' cells, audited again.
+    suppressed = {by_name[name] for name in protection.suppressed if name in by_name}
+    content = release_content.build(
+        centre_code=centre.code,
+        period=period,
+        k=k,
+        layouts=layouts,
+        values=draft_model.values,
+        suppressed=suppressed,
+        dims=dims,
+    )
+    now = clock.now()
+    release = Release(
+        centre_id=centre.id,
+        period=period.code,
+        year=period.year,
+        catalogue_version=CATALOGUE_VERSION,
+        table_ids=",".join(table.id for table in chosen),
+        k=k,
+        status=ReleaseStatus.DRAFT.value,
+        content=signing.canonical(content).decode(),
+        content_hash=signing.content_hash(content),
+        audit=json.dumps(_stored_audit(protection), sort_keys=True),
+        audit_passed=protection.audit.passed,
+        drafted_by=actor.id,
+        drafted_at=now,
+    )
+    db.session.add(release)
+    db.session.flush()
+    _record(
+        AuditEvent.STATS_RELEASE_DRAFT,
+        actor,
+        release,
+        period=period.code,
+        tables=len(chosen),
+        suppressed=len(suppressed),
+        audit_passed=protection.audit.passed,
+    )
+    db.session.commit()
+    log.info(
+        "release drafted: id=%s period=%s suppressed=%s passed=%s",
+        release.id,
+        period.code,
+        len(suppressed),
+        protection.audit.passed,
+    )
+    return release
+
+
+def _stored_audit(protection: disclosure.Protection) -> dict[str, Any]:
+    """The audit as stored and shown: intervals and reasons, never a suppressed value."""
+    stored: dict[str, Any] = protection.to_json()
+    for cell in stored["audit"]["cells"]:
+        del cell["value"]
+    return stored
+
+
+def _record(event: AuditEvent, actor: User, release: Release, **details: object) -> None:
+    record(
+        event,
+        actor=actor,
+        object_type=OBJECT_TYPE,
+        object_id=release.id,
+        centre_id=release.centre_id,
+        details=details,
+    )
+
+
+def _own_release(actor: User, release: Release) -> None:
+    _check_supervisor(actor)
+    if release.centre_id != actor.centre_id:
+        raise ReleaseError(str(_l("Diese Freigabe gehört zu einer anderen Beratungsstelle.")))
+
+
+def _lock_centre(centre_id: int) -> Centre:
+    """Serialise approvals of one centre (PostgreSQL row lock; SQLite writes serialise)."""
+    centre = db.session.scalars(
+        sa.select(Centre).where(Centre.id == centre_id).with_for_update()
+    ).one()
+    return centre
+
+
+def approve_release(actor: User, release: Release) -> None:
+    """Publish a draft: another supervisor, a passed audit, nothing published meanwhile,
+    the content as frozen; signed with the centre's release key (committed)."""
+    _own_release(actor, release)
+    if release.status != ReleaseStatus.DRAFT.value:
+        raise ReleaseError(str(_l("Nur ein Entwurf kann freigegeben werden.")))
+    if release.drafted_by == actor.id:
+        raise ReleaseError(
+            str(_l("Vier Augen: Eine andere Leitung als die entwerfende muss freigeben."))
+        )
+    if not release.audit_passed:
+        raise ReleaseError(
+            str(_l("Die Prüfung auf Rückrechenbarkeit ist nicht bestanden; bitte neu entwerfen."))
+        )
+    if signing.content_hash(json.loads(release.content)) != release.content_hash:
+        log.error("release %s: content does not match its hash", release.id)
+        raise ReleaseError(
+            str(_l("Der Entwurf wurde verändert und kann nicht freigegeben werden."))
+        )
+    centre = _lock_centre(release.centre_id)
+    newer = db.session.scalar(
+        sa.select(sa.func.count(Release.id)).where(
+            Release.centre_id == release.centre_id,
+            Release.year == release.year,
+            Release.id != release.id,
+            Release.status.in_([status.value for status in OUT]),
+            Release.decided_at >= release.drafted_at,
+        )
+    )
+    if newer:
+        raise ReleaseError(
+            str(
+                _l(
+                    "Seit diesem Entwurf wurde eine andere Statistik desselben Jahres "
+                    "veröffentlicht. Bitte entwerfen Sie neu, damit die Prüfung sie kennt."
+                )
+            )
+        )
+    now = clock.now()
+    document = signing.signed_document(
+        centre_code=centre.code,
+        period=release.period,
+        catalogue_version=release.catalogue_version,
+        k=release.k,
+        content_hash=release.content_hash,
+        published_at=now.isoformat(),
+    )
+    signature, public = signing.sign(centre.code, document)
+    moved = db.session.execute(
+        sa.update(Release)
+        .where(Release.id == release.id, Release.status == ReleaseStatus.DRAFT.value)
+        .values(
+            status=ReleaseStatus.PUBLISHED.value,
+            decided_by=actor.id,
+            decided_at=now,
+            signature=signature,
+            public_key=public,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise ReleaseError(str(_l("Über diesen Entwurf wurde bereits entschieden.")))
+    db.session.expire(release)
+    _record(AuditEvent.STATS_RELEASE_APPROVE, actor, release, period=release.period)
+    db.session.commit()
+    log.info("release published: id=%s period=%s", release.id, release.period)
+
+
+def _reason(text: str) -> str:
+    reason = text.strip()
+    if not reason:
+        raise ReleaseError(str(_l("Bitte geben Sie eine Begründung an.")))
+    if len(reason) > REASON_MAX:
+        raise ReleaseError(str(_l("Die Begründung ist zu lang.")))
+    return reason
+
+
+def reject_release(actor: User, release: Release, reason: str) -> None:
+    """Reject a draft with a reason (committed); the drafter may discard their own too."""
+    _own_release(actor, release)
+    text = _reason(reason)
+    if release.status != ReleaseStatus.DRAFT.value:
+        raise ReleaseError(str(_l("Nur ein Entwurf kann abgelehnt werden.")))
+    release.status = ReleaseStatus.REJECTED.value
+    release.decided_by = actor.id
+    release.decided_at = clock.now()
+    release.reason = text
+    _record(AuditEvent.STATS_RELEASE_REJECT, actor, release, period=release.period)
+    db.session.commit()
+
+
+def revoke_release(actor: User, release: Release, reason: str) -> None:
+    """Withdraw a published release with a reason (committed). Its figures stay known to the
+    disclosure model: whoever saw them still has them."""
+    _own_release(actor, release)
+    text = _reason(reason)
+    if release.status != ReleaseStatus.PUBLISHED.value:
+        raise ReleaseError(str(_l("Nur eine veröffentlichte Statistik kann widerrufen werden.")))
+    release.status = ReleaseStatus.REVOKED.value
+    release.revoked_by = actor.id
+    release.revoked_at = clock.now()
+    release.reason = text
+    _record(AuditEvent.STATS_RELEASE_REVOKE, actor, release, period=release.period)
+    db.session.commit()

@@ -1,0 +1,174 @@
+"""Counting the store and the attacker's model of a release (stats.aggregate, stats.model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from servicestelle.stats import aggregate, disclosure, model
+from servicestelle.stats.keys import Key, layout
+from servicestelle.stats.periods import Period, Quarter
+from servicestelle.stats.tables import TABLES_BY_ID, Basis, Dimensions
+from tests.support.stats import add_records
+
+Q1, Q2 = Quarter(2026, 1), Quarter(2026, 2)
+K = 5
+NO_DISTRICTS = Dimensions.of_centre({})
+
+
+def key(text: str) -> Key:
+    return Key.parse(text)
+
+
+def test_multi_select_codes_count_once_each_and_gaps_count_as_no_answer(app, centre):
+    with app.app_context():
+        add_records(centre, 2, grounds="geschlecht;lebensalter", opened_month="2026-01")
+        add_records(centre, 1, grounds="", opened_month="2026-03")
+        add_records(centre, 1, grounds="retired_code", opened_month="2026-02")
+        add_records(centre, 3, grounds="geschlecht", opened_month="2026-04")
+        wanted = [
+            key(f"opened|grounds={c}")
+            for c in ("geschlecht", "lebensalter", "anderes", "keine_angabe")
+        ]
+        counts = aggregate.case_counts(centre, [*wanted, key("opened")], [Q1, Q2], NO_DISTRICTS)
+    assert counts[(key("opened|grounds=geschlecht"), Q1)] == 2
+    assert counts[(key("opened|grounds=lebensalter"), Q1)] == 2
+    assert counts[(key("opened|grounds=keine_angabe"), Q1)] == 1
+    # A code the catalogue no longer knows counts as "anderes", never as nothing.
+    assert counts[(key("opened|grounds=anderes"), Q1)] == 1
+    assert counts[(key("opened"), Q1)] == 4
+    assert counts[(key("opened|grounds=geschlecht"), Q2)] == 3
+    assert counts[(key("opened"), Q2)] == 3
+
+
+def test_cross_tables_and_closed_cases_count_by_their_own_month(app, centre):
+    with app.app_context():
+        add_records(
+            centre,
+            2,
+            grounds="geschlecht",
+            life_areas="arbeit;wohnen",
+            opened_month="2025-11",
+            closed_month="2026-02",
+        )
+        add_records(centre, 1, grounds="geschlecht", life_areas="arbeit", opened_month="2026-01")
+        keys = [
+            key("opened|grounds=geschlecht|life_areas=arbeit"),
+            key("closed|grounds=geschlecht"),
+        ]
+        counts = aggregate.case_counts(centre, keys, [Q1], NO_DISTRICTS)
+    assert counts[(keys[0], Q1)] == 1  # opened in Q1: only the third case
+    assert counts[(keys[1], Q1)] == 2  # closed in Q1: the first two
+
+
+def test_repeated_respondents_count_tokens_not_cases(app, centre):
+    with app.app_context():
+        add_records(
+            centre, 3, respondent_token=b"a" * 16, life_areas="wohnen", opened_month="2026-01"
+        )
+        add_records(
+            centre, 2, respondent_token=b"b" * 16, life_areas="arbeit", opened_month="2026-02"
+        )
+        add_records(
+            centre, 1, respondent_token=b"b" * 16, life_areas="wohnen", opened_month="2026-02"
+        )
+        add_records(centre, 4, respondent_token=None, opened_month="2026-02")
+        keys = [
+            Key.of(Basis.REPEATED_2),
+            Key.of(Basis.REPEATED_3),
+            Key.of(Basis.REPEATED_5),
+            Key.of(Basis.REPEATED_2, [("life_areas", "wohnen")]),
+            Key.of(Basis.REPEATED_3, [("life_areas", "wohnen")]),
+        ]
+        counts = aggregate.repeated_counts(centre, keys, Period.parse("2026-Q1"), NO_DISTRICTS)
+    assert [counts[k] for k in keys] == [2, 2, 0, 1, 1]
+
+
+def _draft(centre: int, period: str, table_ids: list[str], earlier=()):  # type: ignore[no-untyped-def]
+    layouts = [layout(TABLES_BY_ID[t], NO_DISTRICTS) for t in table_ids]
+    keys = list(dict.fromkeys(k for lay in layouts for k in lay.all_keys()))
+    counts = aggregate.StoreCounts(centre, NO_DISTRICTS)
+    return model.build(counts, Period.parse(period), keys, list(earlier), NO_DISTRICTS)
+
+
+def test_a_small_cell_is_suppressed_with_a_partner_and_the_audit_passes(app, centre):
+    with app.app_context():
+        add_records(centre, 40, age_band="27_45")
+        add_records(centre, 30, age_band="46_64")
+        add_records(centre, 2, age_band="u18")
+        built = _draft(centre, "2026-Q1", ["alter"])
+    protection = disclosure.protect(built.problem, K)
+    assert "opened|age_band=u18" in protection.primary
+    # Alone it would be the total minus the others: a second cell goes with it.
+    assert protection.complementary
+    assert protection.audit.passed
+    for name in protection.suppressed:
+        assert built.values[Key.parse(name)] != 0
+
+
+def test_cells_of_a_multi_select_table_are_not_recomputed_from_the_total(app, centre):
+    """Grounds are multiple answers: the cells do not sum to the total, so the attacker has
+    inequalities only — a lone small cell is protected by them alone if the slack is wide."""
+    with app.app_context():
+        add_records(centre, 20, grounds="geschlecht;lebensalter")
+        add_records(centre, 20, grounds="religion_weltanschauung;lebensalter")
+        add_records(centre, 2, grounds="sozialer_status;lebensalter")
+        built = _draft(centre, "2026-Q1", ["merkmale"])
+    audit = disclosure.attack(built.problem, ["opened|grounds=sozialer_status"], K)
+    (cell,) = audit.cells
+    assert cell.low == 0
+    assert cell.high >= K
+
+
+def test_a_year_release_protects_a_cell_its_quarter_releases_suppressed(app, centre):
+    """Q1–Q4 are out, Q4's small cell suppressed; the year figure of that cell, though large,
+    would give it away by subtraction — the year draft must suppress it too."""
+    with app.app_context():
+        for month in ("2026-01", "2026-04", "2026-07"):
+            add_records(centre, 30, age_band="27_45", opened_month=month)
+            add_records(centre, 10, age_band="u18", opened_month=month)
+        add_records(centre, 30, age_band="27_45", opened_month="2026-10")
+        add_records(centre, 10, age_band="46_64", opened_month="2026-10")
+        add_records(centre, 2, age_band="u18", opened_month="2026-10")
+        earlier = []
+        for number in (1, 2, 3, 4):
+            built = _draft(centre, f"2026-Q{number}", ["alter"], earlier)
+            protection = disclosure.protect(built.problem, K, forced=built.protected)
+            assert protection.audit.passed
+            out = [k for k in built.values if k.text not in protection.suppressed]
+            hidden = [k for k in built.values if k.text in protection.suppressed]
+            earlier.append(model.Earlier(number, Period.parse(f"2026-Q{number}"), out, hidden))
+        assert "opened|age_band=u18" in protection.suppressed  # Q4's 2
+        year = _draft(centre, "2026", ["alter"], earlier)
+    u18 = "opened|age_band=u18"
+    assert year.values[Key.parse(u18)] == 32
+    # Q4's suppressed cells are audited again in the year draft ...
+    assert "4:opened|age_band=u18" in year.protected
+    # ... and publishing the year's 32 would give Q4's 2 away (32 - 10 - 10 - 10).
+    naive = disclosure.attack(year.problem, year.protected, K)
+    assert not naive.passed
+    assert "4:opened|age_band=u18" in naive.unsafe
+    protection = disclosure.protect(year.problem, K, forced=year.protected)
+    assert protection.audit.passed
+    assert u18 in protection.suppressed
+
+
+@pytest.mark.parametrize("table_id", sorted(TABLES_BY_ID))
+def test_every_catalogue_table_builds_a_consistent_model(app, centre, table_id):
+    with app.app_context():
+        add_records(
+            centre,
+            7,
+            grounds="geschlecht;rassismus_antisemitismus_herkunft",
+            ground_subs="antisemitismus",
+            life_areas="arbeit;bildung",
+            went_to_court="ja",
+            closed_month="2026-03",
+            respondent_token=b"r" * 16,
+            intervention_groups="beratung",
+        )
+        add_records(centre, 3, grounds="lebensalter", life_areas="wohnen")
+        built = _draft(centre, "2026-Q1", [table_id])
+    protection = disclosure.protect(built.problem, K, forced=built.protected)
+    assert protection.audit.passed
+    for name, value in ((k.text, v) for k, v in built.values.items()):
+        assert value == 0 or value >= K or name in protection.suppressed

@@ -1,0 +1,186 @@
+"""The release workflow: draft → approve by another supervisor → published, signed →
+revoked with a reason; exports verify and any changed byte fails."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+from marshmallow import ValidationError
+
+from audit import AuditEvent
+from servicestelle.auth.models import User
+from servicestelle.extensions import db
+from servicestelle.roles import Role
+from servicestelle.stats import exports, operations
+from servicestelle.stats.periods import Period, PeriodError
+from servicestelle.stats.release_models import Release, ReleaseStatus
+from tests.support.stats import add_records
+
+ALL_TABLES = ["faelle", "alter", "merkmale", "merkmal_lebensbereich", "stadtteile"]
+
+
+@pytest.fixture
+def supervisors(app, make_user):  # type: ignore[no-untyped-def]
+    first = make_user(Role.SUPERVISOR)
+    second = make_user(Role.SUPERVISOR)
+    counsellor = make_user(Role.COUNSELLOR)
+    return first.id, second.id, counsellor.id
+
+
+def user(user_id: int) -> User:
+    found = db.session.get(User, user_id)
+    assert found is not None
+    return found
+
+
+def _population(centre: int) -> None:
+    add_records(centre, 30, age_band="27_45", grounds="geschlecht", life_areas="arbeit")
+    add_records(centre, 12, age_band="46_64", grounds="lebensalter;geschlecht", life_areas="wohnen")
+    add_records(centre, 2, age_band="u18", grounds="religion_weltanschauung", life_areas="bildung")
+
+
+def _actions(centre: int) -> list[str]:
+    rows = db.session.execute(
+        sa.text("SELECT action FROM audit_entry WHERE centre_id = :c ORDER BY seq"), {"c": centre}
+    )
+    return [row[0] for row in rows]
+
+
+def test_a_draft_is_frozen_with_its_hash_and_audit_and_shows_no_small_count(
+    app, centre, supervisors
+):
+    with app.app_context():
+        _population(centre)
+        release = operations.draft_release(
+            user(supervisors[0]), Period.parse("2026-Q1"), ALL_TABLES
+        )
+        content = json.loads(release.content)
+        assert release.status == ReleaseStatus.DRAFT
+        assert release.audit_passed
+        values = [f["value"] for t in content["tables"] for f in t["figures"]]
+        assert all(v is None or v == 0 or v >= 5 for v in values)
+        assert None in values  # the two children under 18 are not published
+        audit = json.loads(release.audit)
+        assert audit["passed"] and audit["audit"]["cells"]
+        # The stored audit gives intervals, never a suppressed cell's value.
+        assert all("value" not in cell for cell in audit["audit"]["cells"])
+        assert AuditEvent.STATS_RELEASE_DRAFT.value in _actions(centre)
+
+
+def test_the_drafter_cannot_approve_and_another_supervisor_publishes_a_signed_release(
+    app, centre, supervisors
+):
+    with app.app_context():
+        _population(centre)
+        release = operations.draft_release(
+            user(supervisors[0]), Period.parse("2026-Q1"), ALL_TABLES
+        )
+        with pytest.raises(operations.ReleaseError, match="Vier Augen"):
+            operations.approve_release(user(supervisors[0]), release)
+        with pytest.raises(operations.ReleaseError):
+            operations.approve_release(user(supervisors[2]), release)  # a counsellor
+        assert db.session.get(Release, release.id).status == ReleaseStatus.DRAFT
+        operations.approve_release(user(supervisors[1]), release)
+        published = db.session.get(Release, release.id)
+        assert published.status == ReleaseStatus.PUBLISHED
+        assert published.decided_by == supervisors[1]
+        exported = exports.export_json(published, "TEST")
+        exports.verify_export(json.loads(json.dumps(exported)))
+        with pytest.raises(operations.ReleaseError):
+            operations.approve_release(user(supervisors[1]), published)  # once only
+        assert AuditEvent.STATS_RELEASE_APPROVE.value in _actions(centre)
+
+
+def test_a_changed_byte_anywhere_in_an_export_fails_verification(app, centre, supervisors):
+    with app.app_context():
+        _population(centre)
+        release = operations.draft_release(user(supervisors[0]), Period.parse("2026-Q1"), ["alter"])
+        operations.approve_release(user(supervisors[1]), release)
+        text = json.dumps(exports.export_json(db.session.get(Release, release.id), "TEST"))
+    exports.verify_export(json.loads(text))
+    changed = 0
+    for position in range(0, len(text), 7):
+        tampered = text[:position] + chr(ord(text[position]) ^ 1) + text[position + 1 :]
+        try:
+            data = json.loads(tampered)
+        except ValueError:
+            continue  # no longer JSON: refused before any check
+        if data == json.loads(text):
+            continue  # e.g. whitespace between tokens: the same document
+        with pytest.raises(ValidationError):
+            exports.verify_export(data)
+        changed += 1
+    assert changed > 50
+
+
+def test_a_tampered_draft_cannot_be_approved(app, centre, supervisors):
+    with app.app_context():
+        _population(centre)
+        release = operations.draft_release(user(supervisors[0]), Period.parse("2026-Q1"), ["alter"])
+        release.content = release.content.replace('"value":30', '"value":31')
+        db.session.commit()
+        with pytest.raises(operations.ReleaseError, match="verändert"):
+            operations.approve_release(user(supervisors[1]), release)
+
+
+def test_a_draft_made_before_another_release_of_the_year_came_out_must_be_redrafted(
+    app, centre, supervisors, clock
+):
+    with app.app_context():
+        _population(centre)
+        first = operations.draft_release(user(supervisors[0]), Period.parse("2026-Q1"), ["alter"])
+        year = operations.draft_release(user(supervisors[0]), Period.parse("2026"), ["alter"])
+        clock.advance(seconds=60)
+        operations.approve_release(user(supervisors[1]), first)
+        with pytest.raises(operations.ReleaseError, match="neu"):
+            operations.approve_release(user(supervisors[1]), year)
+        clock.advance(seconds=60)
+        again = operations.draft_release(user(supervisors[0]), Period.parse("2026"), ["alter"])
+        clock.advance(seconds=60)
+        operations.approve_release(user(supervisors[1]), again)
+
+
+def test_reject_and_revoke_need_a_reason_and_are_audited(app, centre, supervisors):
+    with app.app_context():
+        _population(centre)
+        release = operations.draft_release(user(supervisors[0]), Period.parse("2026-Q1"), ["alter"])
+        with pytest.raises(operations.ReleaseError, match="Begründung"):
+            operations.reject_release(user(supervisors[1]), release, "   ")
+        operations.reject_release(user(supervisors[1]), release, "Zahlen für Q1 unvollständig")
+        assert db.session.get(Release, release.id).status == ReleaseStatus.REJECTED
+        with pytest.raises(operations.ReleaseError):
+            operations.approve_release(user(supervisors[1]), release)
+        second = operations.draft_release(user(supervisors[0]), Period.parse("2026-Q1"), ["alter"])
+        operations.approve_release(user(supervisors[1]), second)
+        with pytest.raises(operations.ReleaseError, match="Begründung"):
+            operations.revoke_release(user(supervisors[0]), second, "")
+        operations.revoke_release(user(supervisors[0]), second, "Falsche Tabelle")
+        assert db.session.get(Release, second.id).status == ReleaseStatus.REVOKED
+        actions = _actions(centre)
+        assert AuditEvent.STATS_RELEASE_REJECT.value in actions
+        assert AuditEvent.STATS_RELEASE_REVOKE.value in actions
+        # The reason is kept with the release, never in the audit log.
+        details = db.session.execute(sa.text("SELECT details FROM audit_entry")).scalars().all()
+        assert not any("Falsche Tabelle" in (d or "") for d in details)
+
+
+def test_a_revoked_release_still_counts_as_known_to_the_next_draft(app, centre, supervisors):
+    with app.app_context():
+        _population(centre)
+        first = operations.draft_release(user(supervisors[0]), Period.parse("2026-Q1"), ["alter"])
+        operations.approve_release(user(supervisors[1]), first)
+        operations.revoke_release(user(supervisors[0]), first, "Tippfehler im Titel")
+        earlier = operations._earlier(centre, 2026)
+    assert [e.release_id for e in earlier] == [first.id]
+
+
+def test_a_period_outside_the_catalogue_and_an_unknown_table_are_refused(app, centre, supervisors):
+    with app.app_context():
+        with pytest.raises(PeriodError, match="Quartale, Halbjahre oder Jahre"):
+            Period.parse("2026-03")
+        with pytest.raises(operations.ReleaseError):
+            operations.draft_release(user(supervisors[0]), Period.parse("2026"), ["nope"])
+        with pytest.raises(operations.ReleaseError):
+            operations.draft_release(user(supervisors[0]), Period.parse("2026"), [])
