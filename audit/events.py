@@ -49,9 +49,16 @@ class AuditEvent(StrEnum):
     CASE_RECORD_DELETE = "case:record:delete"
     CASE_RECORD_EXPORT = "case:record:export"
     CASE_RECORD_UPDATE = "case:record:update"
+    #: A coordinator registered a centre's release public key (its packages verify with it).
+    COORDINATOR_CENTRE_REGISTER = "coordinator:centre:register"
+    #: A centre's package imported (or refused: outcome failure, details name the reason).
+    COORDINATOR_PACKAGE_IMPORT = "coordinator:package:import"
     CRYPTO_KEK_RETIRE = "crypto:kek:retire"
     CRYPTO_KEK_ROTATE = "crypto:kek:rotate"
     ORG_CENTRE_CREATE = "org:centre:create"
+    STATS_PACKAGE_APPROVE = "stats:package:approve"  # a second supervisor approved, signed
+    STATS_PACKAGE_DRAFT = "stats:package:draft"  # unsuppressed counts for the coordinator, frozen
+    STATS_PACKAGE_EXPORT = "stats:package:export"  # encrypted to the coordinator and handed out
     STATS_RELEASE_APPROVE = "stats:release:approve"  # a second supervisor published it, signed
     STATS_RELEASE_DRAFT = "stats:release:draft"  # counted, suppressed, audited and frozen
     STATS_RELEASE_EXPORT = "stats:release:export"  # JSON, CSV or DeZIM export downloaded

@@ -10,11 +10,15 @@ from servicestelle.api.views import bp as api_bp
 from servicestelle.auth.views import bp as auth_bp
 from servicestelle.cases.views import bp as cases_bp
 from servicestelle.centres.views import bp as centres_bp
+from servicestelle.coordinator import mode as coordinator_mode
+from servicestelle.coordinator.views import bp as coordinator_bp
 from servicestelle.dashboard.views import bp as dashboard_bp
 from servicestelle.dpo.views import bp as dpo_bp
 from servicestelle.extensions import csrf
 from servicestelle.health import bp as health_bp
 from servicestelle.i18n import bp as i18n_bp
+from servicestelle.stats.views import bp as stats_bp
+from servicestelle.stats.views_packages import bp as _packages_on_stats_bp  # noqa: F401
 
 
 def register(app: Flask) -> None:
@@ -28,9 +32,14 @@ def register(app: Flask) -> None:
         dpo_bp,
         health_bp,
         i18n_bp,
+        stats_bp,
     ):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens only and never reads cookies, so a forged
     # cross-site request carries no credentials: CSRF tokens do not apply there.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    # A coordinator: its own pages, and no case module (coordinator/mode.py).
+    if app.extensions["servicestelle.settings"].is_coordinator:
+        app.register_blueprint(coordinator_bp)
+    coordinator_mode.init_app(app)

@@ -24,6 +24,7 @@ from servicestelle.cli_context import (
     warnings_shown,
     with_schema,
 )
+from servicestelle.cli_coordinator import coordinator_group
 from servicestelle.cli_keys import keys_group, terminal_prompt, unlocked
 from servicestelle.cli_retention import retention_group
 from servicestelle.cli_stats import stats_group
@@ -67,6 +68,7 @@ def main() -> None:
 
 
 main.add_command(audit_group)
+main.add_command(coordinator_group)
 main.add_command(db_group)
 main.add_command(keys_group)
 main.add_command(retention_group)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from servicestelle import create_app, migrate
 from servicestelle.config import ConfigError, DemoSecretWarning, Settings
@@ -52,6 +52,14 @@ def require_current_schema() -> None:
     if not migrate.has_database(db.engine) or not migrate.is_up_to_date(db.engine):
         raise click.ClickException(
             "the database is not initialised or not upgraded; run `servicestelle init` first"
+        )
+
+
+def require_case_module() -> None:
+    """Refuse a case command on a coordinator (SERVICESTELLE_MODE=coordinator): no cases."""
+    if current_app.extensions["servicestelle.settings"].is_coordinator:
+        raise click.ClickException(
+            "this instance is a coordinator (SERVICESTELLE_MODE=coordinator): it has no cases"
         )
 
 

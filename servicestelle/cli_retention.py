@@ -11,7 +11,7 @@ import click
 
 from servicestelle import clock, services
 from servicestelle.cases import retention
-from servicestelle.cli_context import app_context, require_current_schema
+from servicestelle.cli_context import app_context, require_case_module, require_current_schema
 
 
 @click.group("retention")
@@ -24,6 +24,7 @@ def retention_group() -> None:
 def run(dry_run: bool) -> None:
     """Crypto-shred and delete every closed case past its retention period (no legal hold)."""
     with app_context():
+        require_case_module()
         require_current_schema()
         settings = services.settings()
         due = retention.due_cases(clock.today(), settings.retention_years)

@@ -1,4 +1,6 @@
-"""`servicestelle stats rebuild [--centre CODE]`: derive the statistics store anew.
+"""`servicestelle stats rebuild [--centre CODE]`: derive the statistics store anew;
+`stats package export RELEASE_ID --out FILE`: an approved coordinator package, encrypted;
+`stats public-key [--centre CODE]`: the centre's release key, for the coordinator's registry.
 
 For a change of the code lists (stats.store.CATALOGUE_VERSION) or a store that must be
 checked against the cases: every case in scope is opened, its record written anew, and
@@ -9,12 +11,14 @@ case is opened; the cases are then done in batches, one transaction each, with p
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from audit import AuditEvent
 from servicestelle import audit_trail, services
 from servicestelle.cases import statistics
-from servicestelle.cli_context import app_context, require_current_schema
+from servicestelle.cli_context import app_context, require_case_module, require_current_schema
 from servicestelle.cli_keys import unlocked
 from servicestelle.extensions import db
 
@@ -38,6 +42,7 @@ def rebuild(centre_code: str | None, batch_size: int) -> None:
     from servicestelle.centres.queries import get_centre_by_code
 
     with app_context():
+        require_case_module()
         require_current_schema()
         unlocked(services.settings())
         centre_id = None
@@ -72,3 +77,67 @@ def rebuild(centre_code: str | None, batch_size: int) -> None:
                 f"{result.unreadable} cases do not open (shredded or a retired key); their "
                 "records were left as they were; see the log for their ids"
             )
+
+
+@stats_group.command("public-key")
+@click.option("--centre", "centre_code", help="The centre's code; optional with one centre.")
+def public_key(centre_code: str | None) -> None:
+    """Print the centre's release public key (base64): what a coordinator registers."""
+    import base64
+
+    from servicestelle.centres.queries import get_centre_by_code, list_centres
+    from servicestelle.stats import signing
+
+    with app_context():
+        require_current_schema()
+        unlocked(services.settings())
+        centres = list_centres()
+        if centre_code is not None:
+            centre = get_centre_by_code(centre_code)
+            if centre is None:
+                raise click.ClickException(f"no centre with the code {centre_code}")
+        elif len(centres) == 1:
+            centre = centres[0]
+        else:
+            raise click.ClickException("several centres exist; name one with --centre CODE")
+        click.echo(base64.b64encode(signing.public_key(centre.code)).decode())
+
+
+@stats_group.group("package")
+def package_group() -> None:
+    """Coordinator packages (unsuppressed counts, encrypted to the coordinator)."""
+
+
+@package_group.command("export")
+@click.argument("release_id", type=click.IntRange(1, 2**31 - 1))
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The package file to write (refused if it exists).",
+)
+def package_export(release_id: int, out: Path) -> None:
+    """Write an approved package, encrypted to SERVICESTELLE_COORDINATOR_PUBLIC_KEY."""
+    from servicestelle.stats import packages
+    from servicestelle.stats.operations import ReleaseError
+    from servicestelle.stats.release_models import Release
+
+    with app_context():
+        require_case_module()
+        require_current_schema()
+        if out.exists():
+            raise click.ClickException(f"{out} exists already; name another file")
+        package = db.session.get(Release, release_id)
+        if package is None:
+            raise click.ClickException(f"no package with the id {release_id}")
+        try:
+            body = packages.export_package(None, package)
+        except ReleaseError as exc:
+            raise click.ClickException(str(exc)) from None
+        try:
+            with out.open("xb") as handle:
+                handle.write(body)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
+        click.echo(f"package {release_id} ({package.period}) written to {out}")

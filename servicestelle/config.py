@@ -11,6 +11,7 @@ Three profiles, chosen by code, never by an environment variable:
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import stat
@@ -23,6 +24,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Profile = Literal["production", "demo", "test"]
 PROFILES: tuple[Profile, ...] = ("production", "demo", "test")
+#: A counselling centre (cases, statistics store, releases, packages for the coordinator) or
+#: the statewide coordinator (no case module: it imports the centres' packages).
+Mode = Literal["centre", "coordinator"]
+MODES: tuple[Mode, ...] = ("centre", "coordinator")
+#: X25519 public keys are 32 bytes.
+COORDINATOR_KEY_BYTES = 32
 
 ENV_PREFIX = "SERVICESTELLE_"
 SECRET_KEY_FILENAME = "secret_key"  # noqa: S105 - a file name
@@ -164,6 +171,11 @@ class Settings:
     document_max_bytes: int = 10 * 1024 * 1024
     #: Smallest count a release publishes (1..k-1 are suppressed); never below 3.
     statistics_k: int = 5
+    #: "centre" (the default) or "coordinator" (statewide aggregation, no case module).
+    mode: Mode = "centre"
+    #: A centre's coordinator packages are encrypted to this X25519 public key (raw 32 bytes;
+    #: `servicestelle coordinator public-key` prints it on the coordinator's instance).
+    coordinator_public_key: bytes | None = None
 
     @property
     def audit_signing_key_path(self) -> Path:
@@ -172,6 +184,10 @@ class Settings:
     @property
     def keyring_path(self) -> Path:
         return self.keyring_file or self.instance_path / KEYRING_FILENAME
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.mode == "coordinator"
 
     @property
     def is_production(self) -> bool:
@@ -225,6 +241,20 @@ class Settings:
             raise ConfigError(
                 "SERVICESTELLE_STATISTICS_K must be between 3 and 100 (cells of 1 or 2 cases "
                 "identify people)"
+            )
+        self._validate_coordinator()
+
+    def _validate_coordinator(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigError(
+                f"SERVICESTELLE_MODE must be one of {', '.join(MODES)}, not {self.mode!r}"
+            )
+        key = self.coordinator_public_key
+        if key is not None and len(key) != COORDINATOR_KEY_BYTES:
+            raise ConfigError(
+                "SERVICESTELLE_COORDINATOR_PUBLIC_KEY must be the coordinator's public key: "
+                f"{COORDINATOR_KEY_BYTES} bytes in base64, as `servicestelle coordinator "
+                "public-key` prints it"
             )
 
     def _validate_cases(self) -> None:
@@ -356,6 +386,8 @@ class Settings:
                 env, "DEADLINE_MONTHS_ARBGG_61B", cls.deadline_months_arbgg_61b
             ),
             document_max_bytes=_int(env, "DOCUMENT_MAX_BYTES", cls.document_max_bytes),
+            mode=env.get(ENV_PREFIX + "MODE") or cls.mode,  # type: ignore[arg-type]  # validated
+            coordinator_public_key=_base64(env, "COORDINATOR_PUBLIC_KEY"),
         )
         settings.validate()
         return settings
@@ -419,6 +451,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 def _path(env: Mapping[str, str], name: str) -> Path | None:
     raw = env.get(ENV_PREFIX + name)
     return Path(raw).resolve() if raw else None
+
+
+def _base64(env: Mapping[str, str], name: str) -> bytes | None:
+    raw = env.get(ENV_PREFIX + name)
+    if not raw:
+        return None
+    try:
+        return base64.b64decode(raw.strip(), validate=True)
+    except ValueError:  # binascii.Error
+        raise ConfigError(f"{ENV_PREFIX}{name} must be base64") from None
 
 
 def _days(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:

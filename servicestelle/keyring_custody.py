@@ -32,6 +32,7 @@ PASSPHRASE_FILENAME = "keyring-passphrase"  # noqa: S105 - a file name
 #: The named keys this version needs; each has one purpose (see where it is used).
 NAMED_KEYS = (
     "blind-index",  # master of the blind indexes (cases/indexes.py); never rotated
+    "coordinator-package",  # derives a coordinator's X25519 package key (coordinator/keys.py)
     "oversight",  # seals break-glass reasons so the DPO can read them without a case key
     "second-factor",  # seals TOTP seeds (auth/sealing.py)
     "release-signing",  # derives each centre's Ed25519 release key (stats/signing.py)

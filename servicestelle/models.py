@@ -16,6 +16,7 @@ from servicestelle.cases.models import (
     CaseMember,
 )
 from servicestelle.centres.models import Centre, District
+from servicestelle.coordinator.models import ImportedPackage, RegisteredCentre
 from servicestelle.db import Base
 from servicestelle.instance_state import InstanceFact
 from servicestelle.sessions.models import UserSession
@@ -43,9 +44,11 @@ __all__ = [
     "CaseMember",
     "Centre",
     "District",
+    "ImportedPackage",
     "InstanceFact",
     "LoginThrottle",
     "RecoveryCode",
+    "RegisteredCentre",
     "Release",
     "StatsRecord",
     "User",

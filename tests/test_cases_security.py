@@ -26,12 +26,11 @@ import sqlalchemy as sa
 from werkzeug.exceptions import NotFound
 
 import audit
-from servicestelle import audit_trail
+from servicestelle import audit_trail, catalogue
 from servicestelle.auth.models import User
 from servicestelle.auth.operations import disable_user
 from servicestelle.cases import (
     break_glass,
-    catalogue,
     indexes,
     operations,
     parts,

@@ -104,6 +104,9 @@ PINNED = {
     "/api/v1/users": {Role.ADMIN},
     "/stadtteile": {Role.SUPERVISOR},
     "/api/v1/districts": {Role.COUNSELLOR, Role.SUPERVISOR},
+    "/statistik": {Role.COUNSELLOR, Role.SUPERVISOR},
+    "/statistik/neu": {Role.SUPERVISOR},
+    "/api/v1/stats/releases": {Role.COUNSELLOR, Role.SUPERVISOR},
     "/": set(Role),
     "/konto/": set(Role),
 }

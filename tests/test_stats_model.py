@@ -172,3 +172,22 @@ def test_every_catalogue_table_builds_a_consistent_model(app, centre, table_id):
     assert protection.audit.passed
     for name, value in ((k.text, v) for k, v in built.values.items()):
         assert value == 0 or value >= K or name in protection.suppressed
+
+
+def test_a_cell_pinned_from_three_steps_away_is_protected_not_given_up(app, centre):
+    """Found by the property test: 5 of 6 cases name "Lebensalter", none of those names no
+    life area (a published zero), so "keine Angabe" <= 6 - 5 = 1 — through the Fréchet bound
+    of a cell two relations away from the hidden one. Protection must reach that far."""
+    with app.app_context():
+        add_records(centre, 1, age_band="u18", grounds="geschlecht", life_areas="")
+        add_records(
+            centre, 5, age_band="u18", grounds="geschlecht;lebensalter", life_areas="arbeit"
+        )
+        built = _draft(
+            centre,
+            "2026-Q1",
+            ["faelle", "alter", "merkmale", "lebensbereiche", "merkmal_lebensbereich"],
+        )
+    protection = disclosure.protect(built.problem, K, forced=built.protected)
+    assert protection.audit.passed, protection.reason
+    assert "opened|life_areas=keine_angabe" in protection.suppressed

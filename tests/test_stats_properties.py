@@ -22,7 +22,12 @@ from servicestelle.stats.tables import Dimensions
 from tests.support.stats import add_records
 
 TABLES = ["faelle", "alter", "merkmale", "lebensbereiche", "merkmal_lebensbereich", "agg_gericht"]
-GROUNDS = ["geschlecht", "lebensalter", "religion_weltanschauung", "rassismus_antisemitismus_herkunft"]
+GROUNDS = [
+    "geschlecht",
+    "lebensalter",
+    "religion_weltanschauung",
+    "rassismus_antisemitismus_herkunft",
+]
 AREAS = ["arbeit", "wohnen", "bildung"]
 
 record = st.fixed_dictionaries(

@@ -184,3 +184,40 @@ def test_a_period_outside_the_catalogue_and_an_unknown_table_are_refused(app, ce
             operations.draft_release(user(supervisors[0]), Period.parse("2026"), ["nope"])
         with pytest.raises(operations.ReleaseError):
             operations.draft_release(user(supervisors[0]), Period.parse("2026"), [])
+
+
+def _opened_total(release: Release) -> int | None:
+    table = next(t for t in json.loads(release.content)["tables"] if t["id"] == "faelle")
+    return next(f["value"] for f in table["figures"] if f["key"] == "opened")
+
+
+def test_a_withdrawn_statistics_consent_makes_the_next_release_count_one_case_less(
+    app, centre, supervisors, make_user, clock
+):
+    from datetime import date
+
+    from servicestelle.cases import operations as cases
+    from servicestelle.cases import parts
+    from servicestelle.cases import payload as rules
+    from tests.support.cases import acting_as, load
+
+    counsellor = make_user(Role.COUNSELLOR).id
+    content = rules.load_payload({"client": {"age_band": {"codes": ["27_45"]}}})
+    ids = []
+    for _ in range(6):
+        with acting_as(app, counsellor) as actor:
+            ids.append(
+                cases.create_case(actor, content, cases.Metadata(opened_on=date(2026, 2, 2))).id
+            )
+    with acting_as(app, counsellor):
+        consent = parts.record_consent(
+            load(counsellor, ids[0]), "statistik", date(2026, 2, 2), "schriftlich"
+        )
+    with app.app_context():
+        before = operations.draft_release(user(supervisors[0]), Period.parse("2026-Q1"), ["faelle"])
+        assert _opened_total(before) == 6
+    with acting_as(app, counsellor):
+        parts.withdraw_consent(load(counsellor, ids[0]), consent.id, date(2026, 2, 3))
+    with app.app_context():
+        after = operations.draft_release(user(supervisors[0]), Period.parse("2026-Q1"), ["faelle"])
+        assert _opened_total(after) == 5

@@ -10,7 +10,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app
 
-from servicestelle.api import case_schemas, schemas
+from servicestelle.api import case_schemas, schemas, stats_schemas
+from servicestelle.stats import exports
 
 TITLE = "Servicestelle API"
 VERSION = "1"
@@ -44,6 +45,12 @@ DOCUMENTED_ENDPOINTS = (
     "api.list_documents",
     "api.add_document",
     "api.download_document",
+    # servicestelle/api/stats.py (approval is a browser step: fresh re-authentication)
+    "api.list_stats_releases",
+    "api.get_stats_release",
+    "api.draft_stats_release",
+    "api.reject_stats_release",
+    "api.revoke_stats_release",
 )
 #: Paths whose operations get the shared parts below instead of repeating them in docstrings.
 CASE_PATHS = "/api/v1/cases"
@@ -63,7 +70,12 @@ def _build() -> APISpec:
         version=VERSION,
         openapi_version="3.0.3",
         plugins=[FlaskPlugin(), MarshmallowPlugin()],
-        info={"description": "Personal API tokens (Bearer). German error messages, English codes."},
+        info={
+            "description": "Personal API tokens (Bearer). German error messages, English codes. "
+            "Statistics releases are drafted, read, rejected and revoked here; approving one "
+            "needs a fresh re-authentication (password and code) by a second supervisor and "
+            "is therefore offered in the browser only."
+        },
         servers=[{"url": "/"}],
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
@@ -75,6 +87,11 @@ def _build() -> APISpec:
     spec.components.schema("District", schema=schemas.DistrictSchema)
     for name, schema in case_schemas.OPENAPI_SCHEMAS.items():
         spec.components.schema(name, schema=schema)
+    spec.components.schema("StatsRelease", schema=stats_schemas.StatsReleaseSchema)
+    spec.components.schema("StatsDraft", schema=stats_schemas.StatsDraftSchema)
+    spec.components.schema("StatsDraftRequest", schema=stats_schemas.StatsDraftRequestSchema)
+    spec.components.schema("StatsReason", schema=stats_schemas.StatsReasonSchema)
+    spec.components.schema("StatsReleaseExport", schema=exports.ReleaseExportSchema)
     for endpoint in DOCUMENTED_ENDPOINTS:
         spec.path(view=current_app.view_functions[endpoint], app=current_app)
     return spec

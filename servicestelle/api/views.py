@@ -171,7 +171,8 @@ def list_users() -> ResponseReturnValue:
     )
 
 
-# The case and district endpoints register themselves on ``bp``; imported last, when ``bp``
-# exists.
+# The case, district and statistics endpoints register themselves on ``bp``; imported last,
+# when ``bp`` exists.
 from servicestelle.api import cases as _cases  # noqa: E402, F401
 from servicestelle.api import districts as _districts  # noqa: E402, F401
+from servicestelle.api import stats as _stats  # noqa: E402, F401

@@ -13,6 +13,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, relationship
 
 from servicestelle.centres.models import Centre
+from servicestelle.coordinator import mode
 from servicestelle.db import Base, UTCDateTime, classified, intpk, timestamp
 from servicestelle.permissions import Permission, as_permission, permissions_for
 from servicestelle.roles import Role
@@ -53,7 +54,8 @@ class User(Base):
 
     @property
     def permissions(self) -> frozenset[Permission]:
-        return permissions_for(self.roles)
+        # A coordinator has no case module: nobody there holds a case permission.
+        return permissions_for(self.roles) - mode.withheld_permissions()
 
     def can(self, permission: str) -> bool:
         return as_permission(permission) in self.permissions

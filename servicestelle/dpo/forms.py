@@ -48,6 +48,8 @@ OBJECT_ID_PATTERNS: dict[str, re.Pattern[str]] = {
     "audit_entry": _NUMBER_ID,
     "case": _CASE_ID,
     "centre": _NUMBER_ID,
+    "coordinator_centre": _NUMBER_ID,
+    "coordinator_package": _NUMBER_ID,
     "district": _NUMBER_ID,
     "kek": _NUMBER_ID,
     "endpoint": _ENDPOINT_ID,

@@ -288,7 +288,8 @@ def protect(problem: Problem, k: int, *, forced: Collection[str] = ()) -> Protec
 
     For an unsafe figure the candidates are the draft, published, non-zero figures linked to
     it: those sharing an unknown with it, or with a figure or relation that shares one (two
-    steps in the figure/relation graph). They are tried one at a time in ascending value; the
+    steps in the figure/relation graph) — or, when those cannot protect it even all together,
+    every eligible figure connected to it. They are tried one at a time in ascending value; the
     first that makes the figure safe is taken. If none does alone, one is suppressed as a
     step and the search goes on: the smallest of those that share the most published sums
     in which the figure is still the only hidden one (sdcTable's "row with a single
@@ -312,8 +313,12 @@ def protect(problem: Problem, k: int, *, forced: Collection[str] = ()) -> Protec
             continue
         pool = model.linked(target)
         if not knowledge.suppressing(pool).audit(target, k).safe:
-            unprotectable.append(target)
-            continue
+            # What gives it away may lie further off (a published zero, a margin and the
+            # total pin a cell three steps away): widen to everything connected to it.
+            pool = model.linked(target, everything_reachable=True)
+            if not knowledge.suppressing(pool).audit(target, k).safe:
+                unprotectable.append(target)
+                continue
         safe = False
         while not safe:
             step = _complement(knowledge, target, pool, k)
@@ -414,12 +419,19 @@ class _Model:
             mask[number] = True
         return mask
 
-    def linked(self, figure: int) -> _Indices:
-        """Eligible candidates within two steps of ``figure`` in the figure/relation graph."""
+    def linked(self, figure: int, *, everything_reachable: bool = False) -> _Indices:
+        """Eligible candidates within two steps of ``figure`` in the figure/relation graph,
+        or, with ``everything_reachable``, anywhere in its connected part of the graph."""
         own = np.zeros(self.n_variables)
         own[self.terms[figure]] = 1.0
-        touching = self.edges @ own > 0
-        reach = self.edges.T @ touching.astype(np.float64) > 0
+        reach = own > 0
+        while True:
+            touching = self.edges @ reach.astype(np.float64) > 0
+            wider = self.edges.T @ touching.astype(np.float64) > 0
+            if not everything_reachable or np.array_equal(wider, reach):
+                reach = wider
+                break
+            reach = wider
         linked = self.eligible & (self.figure_rows @ reach.astype(np.float64) > 0)
         linked[figure] = False
         return np.flatnonzero(linked)

@@ -5,6 +5,11 @@ A draft is frozen when it is made: its content (counts after disclosure control)
 hash and the attacker audit are stored; the approver sees exactly that. A draft whose audit
 failed cannot be approved, and neither can one drafted before another release of the same
 centre and year came out (its audit did not know those figures).
+
+A coordinator package (stats/packages.py) is approved the same way, but signed over its own
+document format, and it is never one of the releases a later draft must take into account:
+it is not published, it goes to the coordinator only. On a coordinator, drafts count the
+imported packages instead of a store (``sources``).
 """
 
 from __future__ import annotations
@@ -24,12 +29,18 @@ from servicestelle.auth.models import User
 from servicestelle.centres.models import Centre, District
 from servicestelle.extensions import db
 from servicestelle.permissions import Permission
-from servicestelle.stats import aggregate, disclosure, model, signing
+from servicestelle.stats import aggregate, disclosure, model, package_format, signing
 from servicestelle.stats import content as release_content
 from servicestelle.stats.keys import layout
 from servicestelle.stats.periods import Period
-from servicestelle.stats.release_models import OUT, REASON_MAX, Release, ReleaseStatus
-from servicestelle.stats.tables import CATALOGUE_VERSION, TABLES, Dimensions
+from servicestelle.stats.release_models import (
+    OUT,
+    REASON_MAX,
+    Release,
+    ReleaseKind,
+    ReleaseStatus,
+)
+from servicestelle.stats.tables import CATALOGUE_VERSION, TABLES, Dimensions, Table
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +65,7 @@ def _earlier(centre_id: int, year: int, besides: int | None = None) -> list[mode
     releases = db.session.scalars(
         sa.select(Release).where(
             Release.centre_id == centre_id,
+            Release.kind == ReleaseKind.RELEASE.value,  # a package is never published
             Release.year == year,
             Release.status.in_([status.value for status in OUT]),
         )
@@ -75,25 +87,56 @@ def _check_supervisor(actor: User) -> None:
         raise ReleaseError(str(_l("Nur die Leitung einer Beratungsstelle gibt Statistiken frei.")))
 
 
+def sources(centre_id: int) -> tuple[model.Counts, Dimensions, tuple[Table, ...]]:
+    """Where a draft's figures come from, by instance mode: a centre's statistics store, its
+    districts and the catalogue; a coordinator's imported packages, its regions and the
+    statewide catalogue (coordinator.counts)."""
+    if services.settings().is_coordinator:
+        from servicestelle.coordinator import counts  # imports this module: not at the top
+
+        return counts.sources()
+    dims = Dimensions.of_centre(districts_of(centre_id))
+    return aggregate.StoreCounts(centre_id, dims), dims, TABLES
+
+
+def catalogue() -> tuple[Table, ...]:
+    """The tables a release may contain on this instance (a coordinator has no districts
+    but regions)."""
+    if services.settings().is_coordinator:
+        from servicestelle.coordinator import counts
+
+        return counts.STATEWIDE_TABLES
+    return TABLES
+
+
 def draft_release(actor: User, period: Period, table_ids: Sequence[str]) -> Release:
     """Freeze a draft: count, suppress, audit (committed)."""
     _check_supervisor(actor)
-    chosen = [table for table in TABLES if table.id in set(table_ids)]
+    centre = db.session.get_one(Centre, actor.centre_id)  # a user's centre exists (FK)
+    counts, dims, tables = sources(centre.id)
+    chosen = [table for table in tables if table.id in set(table_ids)]
     if not chosen or len(chosen) != len(set(table_ids)):
         raise ReleaseError(str(_l("Bitte wählen Sie mindestens eine Tabelle aus dem Katalog.")))
-    centre = db.session.get_one(Centre, actor.centre_id)  # a user's centre exists (FK)
     k = services.settings().statistics_k
-    dims = Dimensions.of_centre(districts_of(centre.id))
     layouts = [layout(table, dims) for table in chosen]
     keys = list(dict.fromkeys(key for lay in layouts for key in lay.all_keys()))
-    draft_model = model.build(
-        aggregate.StoreCounts(centre.id, dims),
-        period,
-        keys,
-        _earlier(centre.id, period.year),
-        dims,
-    )
-    protection = disclosure.protect(draft_model.problem, k, forced=draft_model.protected)
+    draft_model = model.build(counts, period, keys, _earlier(centre.id, period.year), dims)
+    try:
+        protection = disclosure.protect(draft_model.problem, k, forced=draft_model.protected)
+    except disclosure.InconsistentProblemError:
+        if not services.settings().is_coordinator:
+            raise  # one store: contradicting figures are a bug, not a situation
+        log.warning("statewide draft %s: the packages contradict each other", period.code)
+        raise ReleaseError(
+            str(
+                _l(
+                    "Die Pakete für diesen Zeitraum passen nicht zu den Paketen, aus denen "
+                    "frühere Landesstatistiken desselben Jahres entstanden sind (etwa weil "
+                    "Fälle seither anders erfasst wurden). So lässt sich nicht prüfen, ob "
+                    "gesperrte Zahlen geschützt sind; bitte klären Sie das mit den Stellen."
+                )
+            )
+        ) from None
     by_name = {key.text: key for key in keys}
     # The rest of protection.suppressed are earlier releases' cells, audited again.
     suppressed = {by_name[name] for name in protection.suppressed if name in by_name}
@@ -197,9 +240,12 @@ def approve_release(actor: User, release: Release) -> None:
             str(_l("Der Entwurf wurde verändert und kann nicht freigegeben werden."))
         )
     centre = _lock_centre(release.centre_id)
-    newer = db.session.scalar(
+    is_package = release.kind == ReleaseKind.PACKAGE.value
+    # A package's counts are unsuppressed: no release coming out changes what it shows.
+    newer = not is_package and db.session.scalar(
         sa.select(sa.func.count(Release.id)).where(
             Release.centre_id == release.centre_id,
+            Release.kind == ReleaseKind.RELEASE.value,
             Release.year == release.year,
             Release.id != release.id,
             Release.status.in_([status.value for status in OUT]),
@@ -216,14 +262,24 @@ def approve_release(actor: User, release: Release) -> None:
             )
         )
     now = clock.now()
-    document = signing.signed_document(
-        centre_code=centre.code,
-        period=release.period,
-        catalogue_version=release.catalogue_version,
-        k=release.k,
-        content_hash=release.content_hash,
-        published_at=now.isoformat(),
-    )
+    if is_package:
+        # Its own signed format: a package's signature never passes for a release's.
+        document = package_format.signed_document(
+            centre_code=centre.code,
+            period=release.period,
+            catalogue_version=release.catalogue_version,
+            content_hash=release.content_hash,
+            published_at=now.isoformat(),
+        )
+    else:
+        document = signing.signed_document(
+            centre_code=centre.code,
+            period=release.period,
+            catalogue_version=release.catalogue_version,
+            k=release.k,
+            content_hash=release.content_hash,
+            published_at=now.isoformat(),
+        )
     signature, public = signing.sign(centre.code, document)
     moved = db.session.execute(
         sa.update(Release)
@@ -241,7 +297,8 @@ def approve_release(actor: User, release: Release) -> None:
         db.session.rollback()
         raise ReleaseError(str(_l("Über diesen Entwurf wurde bereits entschieden.")))
     db.session.expire(release)
-    _record(AuditEvent.STATS_RELEASE_APPROVE, actor, release, period=release.period)
+    event = AuditEvent.STATS_PACKAGE_APPROVE if is_package else AuditEvent.STATS_RELEASE_APPROVE
+    _record(event, actor, release, period=release.period)
     db.session.commit()
     log.info("release published: id=%s period=%s", release.id, release.period)
 
@@ -281,4 +338,19 @@ def revoke_release(actor: User, release: Release, reason: str) -> None:
     release.revoked_at = clock.now()
     release.reason = text
     _record(AuditEvent.STATS_RELEASE_REVOKE, actor, release, period=release.period)
+    db.session.commit()
+
+
+#: What a published release is exported as (stats/downloads.py, the API).
+EXPORT_FORMATS = ("json", "csv", "zip", "dezim")
+
+
+def record_export(actor: User, release: Release, fmt: str, table: str | None = None) -> None:
+    """Audit one download of a published or revoked release (committed)."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format: {fmt}")
+    details: dict[str, object] = {"format": fmt}
+    if table is not None:
+        details["table"] = table
+    _record(AuditEvent.STATS_RELEASE_EXPORT, actor, release, **details)
     db.session.commit()

@@ -24,6 +24,13 @@ class ReleaseStatus(StrEnum):
     REVOKED = "revoked"  # withdrawn after publication, with a reason (its figures are out)
 
 
+class ReleaseKind(StrEnum):
+    RELEASE = "release"  # disclosure-controlled tables for readers
+    #: Unsuppressed counts for the statewide coordinator only (stats/packages.py): never
+    #: public, never an earlier release of the disclosure model, encrypted when exported.
+    PACKAGE = "package"
+
+
 #: A release that anyone has seen counts as known to an attacker.
 OUT = (ReleaseStatus.PUBLISHED, ReleaseStatus.REVOKED)
 
@@ -35,6 +42,12 @@ class Release(Base):
 
     id: Mapped[intpk]
     centre_id: Mapped[int] = classified("none", ForeignKey("centres.id"), index=True)
+    kind: Mapped[str] = classified(
+        "none",
+        String(16),
+        default=ReleaseKind.RELEASE.value,
+        server_default=ReleaseKind.RELEASE.value,
+    )
     #: "2026", "2026-H1" or "2026-Q3" (periods.Period.code).
     period: Mapped[str] = classified("none", String(8))
     #: Releases link within a calendar year (stats.model); the year finds them.

@@ -1,0 +1,275 @@
+"""The coordinator's writers: register a centre, import a package. Each is audited.
+
+An import opens the package file with the coordinator's key (stats.package_crypto), checks
+the document's schema, finds the centre in the registry and checks the package against the
+key registered for it — never against the key the package brings — then the period and the
+catalogue version (stats.package_format). A refusal says why in one German sentence and is
+audited as a failure with its reason code; nothing of a refused package is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+from enum import StrEnum
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from audit import AuditEvent, Outcome
+from servicestelle import clock, services
+from servicestelle.audit_trail import record
+from servicestelle.auth.models import User
+from servicestelle.coordinator import keys
+from servicestelle.coordinator.models import (
+    CODE_MAX,
+    NAME_MAX,
+    REGION_NAME_MAX,
+    ImportedPackage,
+    RegisteredCentre,
+)
+from servicestelle.extensions import db
+from servicestelle.stats import package_crypto, package_format, signing
+from servicestelle.stats.package_format import PackageInvalid, Refusal
+
+log = logging.getLogger(__name__)
+
+CENTRE_OBJECT = "coordinator_centre"
+PACKAGE_OBJECT = "coordinator_package"
+#: A centre's code as the centres write it (centres/operations.CENTRE_CODE).
+CENTRE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
+#: A region's code becomes a statistics code (figure keys): lower case, digits, underscore.
+REGION_CODE = re.compile(rf"^[a-z0-9_]{{1,{CODE_MAX}}}$")
+
+
+class CoordinatorError(ValueError):
+    """Refused; nothing was saved. The message is German and fit for the user."""
+
+
+class ImportRefusal(StrEnum):
+    NOT_COORDINATOR = "not_coordinator"
+    UNREADABLE = "unreadable"
+    MALFORMED = Refusal.MALFORMED.value
+    UNKNOWN_CENTRE = "unknown_centre"
+    TAMPERED = Refusal.TAMPERED.value
+    OTHER_KEY = Refusal.OTHER_KEY.value
+    SIGNATURE = Refusal.SIGNATURE.value
+    PERIOD = Refusal.PERIOD.value
+    CATALOGUE = Refusal.CATALOGUE.value
+    DUPLICATE = "duplicate"
+
+
+REFUSAL_MESSAGES: dict[ImportRefusal, LazyString] = {
+    ImportRefusal.NOT_COORDINATOR: _l("Pakete spielt nur eine Koordinierungsstelle ein."),
+    ImportRefusal.UNREADABLE: _l(
+        "Die Datei lässt sich mit dem Schlüssel dieser Koordinierungsstelle nicht öffnen: Sie "
+        "ist beschädigt, verändert oder für eine andere Koordinierungsstelle verschlüsselt."
+    ),
+    ImportRefusal.MALFORMED: _l(
+        "Die Datei ist kein gültiges Paket: Aufbau oder Tabellen entsprechen nicht dem Katalog."
+    ),
+    ImportRefusal.UNKNOWN_CENTRE: _l(
+        "Das Paket stammt von einer Beratungsstelle, die hier nicht registriert ist."
+    ),
+    ImportRefusal.TAMPERED: _l(
+        "Der Inhalt des Pakets passt nicht zu seiner Prüfsumme: Das Paket wurde verändert."
+    ),
+    ImportRefusal.OTHER_KEY: _l(
+        "Das Paket ist nicht mit dem hier registrierten Schlüssel der Beratungsstelle signiert."
+    ),
+    ImportRefusal.SIGNATURE: _l(
+        "Die Signatur des Pakets stimmt nicht: Es wurde nach der Freigabe verändert."
+    ),
+    ImportRefusal.PERIOD: _l("Der Zeitraum des Pakets ist kein Quartal, Halbjahr oder Jahr."),
+    ImportRefusal.CATALOGUE: _l(
+        "Das Paket wurde mit einer anderen Version des Tabellenkatalogs erstellt."
+    ),
+    ImportRefusal.DUPLICATE: _l(
+        "Für diese Beratungsstelle und diesen Zeitraum ist bereits ein Paket eingespielt."
+    ),
+}
+
+
+class ImportRefused(CoordinatorError):
+    def __init__(self, refusal: ImportRefusal) -> None:
+        super().__init__(str(REFUSAL_MESSAGES[refusal]))
+        self.refusal = refusal
+
+
+# --- the registry --------------------------------------------------------------------------
+
+
+def parse_public_key(text: str) -> bytes:
+    """A centre's Ed25519 release public key from base64 (as its JSON exports carry it)."""
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+        Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError):
+        raise CoordinatorError(
+            str(_l("Der öffentliche Schlüssel muss ein Ed25519-Schlüssel sein (32 Bytes, Base64)."))
+        ) from None
+    return raw
+
+
+def register_centre(
+    actor: User | None,
+    *,
+    code: str,
+    name: str,
+    region_code: str,
+    region_name: str,
+    public_key: bytes,
+) -> RegisteredCentre:
+    """Register a centre and the key its packages must be signed with (committed).
+    ``actor`` None: the operator on the command line."""
+    _require_coordinator()
+    code, name = code.strip().upper(), name.strip()
+    region_code, region_name = region_code.strip(), region_name.strip()
+    if not CENTRE_CODE.match(code):
+        raise CoordinatorError(
+            str(_l("Der Code einer Stelle hat 2–32 Zeichen: A–Z, 0–9 und Bindestrich."))
+        )
+    if not 1 <= len(name) <= NAME_MAX:
+        raise CoordinatorError(str(_l("Der Name hat 1 bis 200 Zeichen.")))
+    if not REGION_CODE.match(region_code):
+        raise CoordinatorError(
+            str(_l("Der Code einer Region hat 1–32 Zeichen: a–z, 0–9 und Unterstrich."))
+        )
+    if not 1 <= len(region_name) <= REGION_NAME_MAX:
+        raise CoordinatorError(str(_l("Der Name einer Region hat 1 bis 80 Zeichen.")))
+    if len(public_key) != 32:
+        raise CoordinatorError(str(_l("Der öffentliche Schlüssel hat 32 Bytes.")))
+    named = db.session.scalar(
+        sa.select(RegisteredCentre.region_name)
+        .where(RegisteredCentre.region_code == region_code)
+        .limit(1)
+    )
+    if named is not None and named != region_name:
+        raise CoordinatorError(
+            str(_l("Diese Region ist schon unter einem anderen Namen registriert."))
+        )
+    taken = db.session.scalar(
+        sa.select(sa.func.count(RegisteredCentre.id)).where(
+            sa.or_(RegisteredCentre.code == code, RegisteredCentre.public_key == public_key)
+        )
+    )
+    if taken:
+        raise CoordinatorError(
+            str(_l("Diese Stelle oder dieser Schlüssel ist bereits registriert."))
+        )
+    centre = RegisteredCentre(
+        code=code,
+        name=name,
+        region_code=region_code,
+        region_name=region_name,
+        public_key=public_key,
+        registered_at=clock.now(),
+        registered_by=actor.id if actor is not None else None,
+    )
+    db.session.add(centre)
+    try:
+        db.session.flush()
+    except IntegrityError:  # registered by someone else meanwhile
+        db.session.rollback()
+        raise CoordinatorError(
+            str(_l("Diese Stelle oder dieser Schlüssel ist bereits registriert."))
+        ) from None
+    record(
+        AuditEvent.COORDINATOR_CENTRE_REGISTER,
+        actor=actor,
+        object_type=CENTRE_OBJECT,
+        object_id=centre.id,
+        details={"region": region_code},
+    )
+    db.session.commit()
+    log.info("centre registered: id=%s region=%s", centre.id, region_code)
+    return centre
+
+
+# --- imports -------------------------------------------------------------------------------
+
+
+def _require_coordinator() -> None:
+    if not services.settings().is_coordinator:
+        raise CoordinatorError(str(REFUSAL_MESSAGES[ImportRefusal.NOT_COORDINATOR]))
+
+
+def _refuse(
+    actor: User | None, refusal: ImportRefusal, centre: RegisteredCentre | None = None
+) -> ImportRefused:
+    """Audit the refusal (committed) and return the error to raise."""
+    db.session.rollback()
+    record(
+        AuditEvent.COORDINATOR_PACKAGE_IMPORT,
+        Outcome.FAILURE,
+        actor=actor,
+        object_type=CENTRE_OBJECT if centre is not None else None,
+        object_id=centre.id if centre is not None else None,
+        details={"reason": refusal.value},
+    )
+    db.session.commit()
+    log.info("package import refused: %s", refusal.value)  # audited; stderr stays one line
+    return ImportRefused(refusal)
+
+
+def import_package(actor: User | None, data: bytes) -> ImportedPackage:
+    """Open, verify and store a centre's package file (committed); ``ImportRefused`` with
+    the reason otherwise. ``actor`` None: the operator on the command line."""
+    if not services.settings().is_coordinator:
+        raise ImportRefused(ImportRefusal.NOT_COORDINATOR)
+    try:
+        plaintext = package_crypto.decrypt_file(data, keys.private_key())
+    except package_crypto.PackageCryptoError:
+        raise _refuse(actor, ImportRefusal.UNREADABLE) from None
+    try:
+        loaded = package_format.load(plaintext)
+    except PackageInvalid as exc:
+        raise _refuse(actor, ImportRefusal(exc.refusal.value)) from None
+    centre = db.session.scalar(
+        sa.select(RegisteredCentre).where(RegisteredCentre.code == loaded["centre"])
+    )
+    if centre is None:
+        raise _refuse(actor, ImportRefusal.UNKNOWN_CENTRE)
+    try:
+        checked = package_format.check(loaded, centre.public_key)
+    except PackageInvalid as exc:
+        raise _refuse(actor, ImportRefusal(exc.refusal.value), centre) from None
+    period = checked.period
+    package = ImportedPackage(
+        centre_id=centre.id,
+        period=period.code,
+        catalogue_version=loaded["catalogue_version"],
+        content=signing.canonical(loaded["content"]).decode(),
+        content_hash=loaded["content_sha256"],
+        signature=loaded["signature"],
+        published_at=checked.published_at,
+        imported_at=clock.now(),
+        imported_by=actor.id if actor is not None else None,
+    )
+    exists = db.session.scalar(
+        sa.select(sa.func.count(ImportedPackage.id)).where(
+            ImportedPackage.centre_id == centre.id, ImportedPackage.period == period.code
+        )
+    )
+    if exists:
+        raise _refuse(actor, ImportRefusal.DUPLICATE, centre)
+    db.session.add(package)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same package imported at the same moment
+        raise _refuse(actor, ImportRefusal.DUPLICATE, centre) from None
+    record(
+        AuditEvent.COORDINATOR_PACKAGE_IMPORT,
+        actor=actor,
+        object_type=PACKAGE_OBJECT,
+        object_id=package.id,
+        details={"centre": centre.id, "period": period.code},
+    )
+    db.session.commit()
+    log.info("package imported: id=%s centre=%s period=%s", package.id, centre.id, period.code)
+    return package
