@@ -13,7 +13,8 @@ from audit import AuditEvent
 from servicestelle.auth.models import User
 from servicestelle.extensions import db
 from servicestelle.roles import Role
-from servicestelle.stats import exports, operations
+from servicestelle.stats import disclosure, exports, operations
+from servicestelle.stats.models import StatsRecord
 from servicestelle.stats.periods import Period, PeriodError
 from servicestelle.stats.release_models import Release, ReleaseStatus
 from tests.support.stats import add_records
@@ -221,3 +222,60 @@ def test_a_withdrawn_statistics_consent_makes_the_next_release_count_one_case_le
     with app.app_context():
         after = operations.draft_release(user(supervisors[0]), Period.parse("2026-Q1"), ["faelle"])
         assert _opened_total(after) == 5
+
+
+def test_a_period_whose_published_figures_changed_cannot_be_published_again(
+    app, centre, supervisors, clock
+):
+    """Publish Q1; a case of Q1 leaves the statistics; a second Q1 release, or the year, would
+    give that client's whole profile away as old minus new figures — refused. Q2 does not
+    overlap Q1 and may still be published."""
+    with app.app_context():
+        _population(centre)
+        add_records(centre, 8, age_band="27_45", opened_month="2026-04")
+        first = operations.draft_release(user(supervisors[0]), Period.parse("2026-Q1"), ALL_TABLES)
+        clock.advance(seconds=60)
+        operations.approve_release(user(supervisors[1]), first)
+        one = db.session.scalars(
+            sa.select(StatsRecord).where(StatsRecord.age_band == "46_64")
+        ).first()
+        db.session.delete(one)  # as a withdrawal of the statistics consent does
+        db.session.commit()
+        clock.advance(seconds=60)
+        for period in ("2026-Q1", "2026-H1", "2026"):
+            with pytest.raises(operations.ReleaseError, match="Differenzbildung") as refusal:
+                operations.draft_release(user(supervisors[0]), Period.parse(period), ALL_TABLES)
+            assert "2026-Q1" in str(refusal.value)
+        q2 = operations.draft_release(user(supervisors[0]), Period.parse("2026-Q2"), ["alter"])
+        assert q2.audit_passed
+
+
+def test_an_unchanged_period_may_be_published_again_and_within_the_year(
+    app, centre, supervisors, clock
+):
+    with app.app_context():
+        _population(centre)
+        first = operations.draft_release(user(supervisors[0]), Period.parse("2026-Q1"), ALL_TABLES)
+        clock.advance(seconds=60)
+        operations.approve_release(user(supervisors[1]), first)
+        clock.advance(seconds=60)
+        again = operations.draft_release(user(supervisors[0]), Period.parse("2026-Q1"), ALL_TABLES)
+        year = operations.draft_release(user(supervisors[0]), Period.parse("2026"), ALL_TABLES)
+        assert again.audit_passed and year.audit_passed
+        assert json.loads(again.content)["tables"] == json.loads(first.content)["tables"]
+
+
+def test_a_failed_audit_stores_no_interval_that_could_be_the_value(app, centre, supervisors):
+    with app.app_context():
+        add_records(centre, 1, grounds="geschlecht", life_areas="")
+        add_records(centre, 5, grounds="geschlecht;lebensalter", life_areas="arbeit")
+        stored = operations._stored_audit(
+            disclosure.Protection(
+                suppressed=frozenset({"x"}),
+                primary=frozenset({"x"}),
+                complementary=frozenset(),
+                audit=disclosure.Audit(5, (disclosure.CellAudit("x", 2, 2, 2, False),)),
+            )
+        )
+    (cell,) = stored["audit"]["cells"]
+    assert cell["low"] is None and cell["high"] is None and "value" not in cell

@@ -100,6 +100,16 @@ def published_keys(content: Mapping[str, Any]) -> list[Key]:
     ]
 
 
+def published_values(content: Mapping[str, Any]) -> dict[Key, int]:
+    """The figures a release published, by key."""
+    return {
+        Key.parse(figure["key"]): figure["value"]
+        for table in content["tables"]
+        for figure in table["figures"]
+        if figure["value"] is not None
+    }
+
+
 def suppressed_keys(content: Mapping[str, Any]) -> list[Key]:
     """The keys a release suppressed."""
     return [

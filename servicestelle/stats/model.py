@@ -23,15 +23,17 @@ Figures: the draft's (unknown to the attacker when suppressed); every figure alr
 published for the same centre in the same year (known); and every figure those releases
 suppressed (unknown, and audited again: a new release must not give them away). Releases
 link only within a calendar year: quarters, half-years and years never cross it. Earlier
-figures take the values of the current store: the attacker is assumed to know them exactly, even where cases changed or
-left the statistics since (conservative: their real published values differ by the changes).
+figures are modelled with the values of the current store, which is exact only while they
+equal what was published: where a published figure differs today (a case recoded, withdrawn,
+deleted or entered late), old minus new would give the change away — the model reports it
+(``DraftModel.changed``) and the draft is refused (stats.operations).
 A revoked release counts as published: its figures are out.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -50,6 +52,9 @@ class Earlier:
     period: Period
     published: Sequence[Key]
     suppressed: Sequence[Key] = ()
+    #: The values it published, where known: a figure whose value today differs cannot be
+    #: modelled by today's data (``DraftModel.changed``).
+    values: Mapping[Key, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,10 @@ class DraftModel:
     values: dict[Key, int]
     #: Figures earlier releases suppressed: to be audited as suppressed (``forced``).
     protected: tuple[str, ...] = ()
+    #: (release id, key) of published figures whose value differs today: cases of that
+    #: period changed since. Publishing anything linked to them would give the change away
+    #: (old figure minus new one): the caller must refuse the draft.
+    changed: tuple[tuple[int, Key], ...] = ()
 
 
 class _Variables:
@@ -219,9 +228,12 @@ def build(
         values[key] = value
         figures.append(Figure(key.text, terms, value, fixed=False))
     protected: list[str] = []
+    changed: list[tuple[int, Key]] = []
     for other in earlier:
         for key in dict.fromkeys(other.published):
             terms, value = terms_and_value(key, other.period)
+            if other.values is not None and other.values.get(key, value) != value:
+                changed.append((other.release_id, key))
             figures.append(Figure(f"{other.release_id}:{key.text}", terms, value, fixed=True))
         for key in dict.fromkeys(other.suppressed):
             # Not known, and never to become known: audited like the draft's suppressions.
@@ -231,4 +243,4 @@ def build(
             protected.append(name)
     # Every unknown the relations name exists now (var() allocated them on the way).
     problem = Problem(len(var.index), tuple(relations), tuple(figures))
-    return DraftModel(problem, values, tuple(protected))
+    return DraftModel(problem, values, tuple(protected), tuple(changed))

@@ -31,7 +31,7 @@ from servicestelle.extensions import db
 from servicestelle.permissions import Permission
 from servicestelle.stats import aggregate, disclosure, model, package_format, signing
 from servicestelle.stats import content as release_content
-from servicestelle.stats.keys import layout
+from servicestelle.stats.keys import Key, layout
 from servicestelle.stats.periods import Period
 from servicestelle.stats.release_models import (
     OUT,
@@ -70,16 +70,21 @@ def _earlier(centre_id: int, year: int, besides: int | None = None) -> list[mode
             Release.status.in_([status.value for status in OUT]),
         )
     )
-    return [
-        model.Earlier(
-            release.id,
-            Period.parse(release.period),
-            release_content.published_keys(json.loads(release.content)),
-            release_content.suppressed_keys(json.loads(release.content)),
+    earlier = []
+    for release in releases:
+        if release.id == besides:
+            continue
+        content = json.loads(release.content)
+        earlier.append(
+            model.Earlier(
+                release.id,
+                Period.parse(release.period),
+                release_content.published_keys(content),
+                release_content.suppressed_keys(content),
+                release_content.published_values(content),
+            )
         )
-        for release in releases
-        if release.id != besides
-    ]
+    return earlier
 
 
 def _check_supervisor(actor: User) -> None:
@@ -109,6 +114,35 @@ def catalogue() -> tuple[Table, ...]:
     return TABLES
 
 
+def _refuse_changed(changed: Sequence[tuple[int, Key]], earlier: Sequence[model.Earlier]) -> None:
+    """Figures already published differ from today's: refuse, naming the periods (never a
+    value or a code — the supervisor learns where, the log what)."""
+    periods = sorted(
+        {
+            other.period.code
+            for other in earlier
+            for release_id, _ in changed
+            if other.release_id == release_id
+        }
+    )
+    log.info(
+        "draft refused: %s published figures changed since (releases %s)",
+        len(changed),
+        sorted({release_id for release_id, _ in changed}),
+    )
+    raise ReleaseError(
+        str(
+            _l(
+                "Seit der Veröffentlichung für %(periods)s haben sich Fälle dieses Zeitraums "
+                "geändert (nachgetragen, umgeschlüsselt, widerrufen oder gelöscht). Eine "
+                "weitere Veröffentlichung, die ihn einschließt, würde diese Änderungen durch "
+                "Differenzbildung offenlegen und ist daher nicht möglich.",
+                periods=", ".join(periods),
+            )
+        )
+    )
+
+
 def draft_release(actor: User, period: Period, table_ids: Sequence[str]) -> Release:
     """Freeze a draft: count, suppress, audit (committed)."""
     _check_supervisor(actor)
@@ -120,7 +154,16 @@ def draft_release(actor: User, period: Period, table_ids: Sequence[str]) -> Rele
     k = services.settings().statistics_k
     layouts = [layout(table, dims) for table in chosen]
     keys = list(dict.fromkeys(key for lay in layouts for key in lay.all_keys()))
-    draft_model = model.build(counts, period, keys, _earlier(centre.id, period.year), dims)
+    # Taken before the earlier releases are read: one approved while this draft is computed
+    # is then newer than the draft, and its approval check refuses the draft.
+    now = clock.now()
+    earlier = _earlier(centre.id, period.year)
+    draft_model = model.build(counts, period, keys, earlier, dims)
+    # Only figures of periods this draft overlaps can be differenced against it.
+    overlapping = {other.release_id for other in earlier if other.period.overlaps(period)}
+    changed = [(rid, key) for rid, key in draft_model.changed if rid in overlapping]
+    if changed:
+        _refuse_changed(changed, earlier)
     try:
         protection = disclosure.protect(draft_model.problem, k, forced=draft_model.protected)
     except disclosure.InconsistentProblemError:
@@ -149,7 +192,6 @@ def draft_release(actor: User, period: Period, table_ids: Sequence[str]) -> Rele
         suppressed=suppressed,
         dims=dims,
     )
-    now = clock.now()
     release = Release(
         centre_id=centre.id,
         period=period.code,
@@ -192,6 +234,10 @@ def _stored_audit(protection: disclosure.Protection) -> dict[str, Any]:
     stored: dict[str, Any] = protection.to_json()
     for cell in stored["audit"]["cells"]:
         del cell["value"]
+        if not cell["safe"]:
+            # An interval narrower than k may be the value itself ([2, 2]): not stored.
+            cell["low"] = cell["high"] = None
+            cell["unbounded"] = False
     return stored
 
 

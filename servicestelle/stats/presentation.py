@@ -227,6 +227,8 @@ class AuditView:
 def interval_text(cell: Mapping[str, Any] | None) -> str:
     if cell is None:
         return ABSENT
+    if cell.get("low") is None:
+        return _("enger als k: nicht geschützt")
     if cell.get("unbounded") or cell.get("high") is None:
         return _("mindestens %(low)s, nach oben offen", low=cell["low"])
     return _("zwischen %(low)s und %(high)s", low=cell["low"], high=cell["high"])
