@@ -20,18 +20,15 @@ are printed alone and the baseline's note says why.
 
 from __future__ import annotations
 
-import atexit
 import html
 import random
-import secrets
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,13 +38,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from bench import case_seed
+from bench import case_seed, instances
 from bench.core import Case, Measurement, Plan
-from servicestelle import clock, create_app, migrate, pg_roles
+from bench.instances import POSTGRESQL, SQLITE, Database, TickingClock
+from servicestelle import clock
 from servicestelle.auth import totp
-from servicestelle.config import TEST_ONLY_CHEAP, Settings
 from servicestelle.extensions import db
-from tests.support import postgres
 from tests.support.html import csrf_token
 
 CASES_FULL, CASES_QUICK = 100_000, 5_000
@@ -59,9 +55,6 @@ ROUNDS_FULL, ROUNDS_QUICK = 200, 20
 WARMUP_ROUNDS = 5
 #: A Monday morning in working hours, as in the test suite.
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-#: The production role set-up (SECURITY.md, tests/conftest.py).
-PG_OWNER_ROLE, PG_APP_ROLE = "servicestelle_owner", "servicestelle_app"
-PG_DATABASE = "servicestelle_bench"
 HTTPS = "https://localhost"
 
 START_PAGE = "start page GET /"
@@ -70,117 +63,6 @@ BY_PSEUDONYM = "search by pseudonym"
 BY_RESPONDENT = "search by respondent"
 SEEDING = "bulk seeding, per case"
 REQUESTS = (START_PAGE, CASE_PAGE, BY_PSEUDONYM, BY_RESPONDENT)
-SQLITE, POSTGRESQL = "SQLite", "PostgreSQL"
-
-
-class TickingClock:
-    """Starts at START and runs with real time: the calendar (deadlines, reference years) is
-    the same in every run, while sessions and audit timestamps still move forward."""
-
-    def __init__(self) -> None:
-        self._started = time.monotonic()
-
-    def now(self) -> datetime:
-        return START + timedelta(seconds=time.monotonic() - self._started)
-
-
-@dataclass(frozen=True)
-class Database:
-    url: str  # what the application connects with
-    owner_url: str  # migrations and the bulk insert
-    role: str  # for the note
-
-
-def _sqlite(folder: Path) -> Database:
-    url = f"sqlite:///{folder / 'servicestelle.sqlite3'}"
-    engine = sa.create_engine(url)
-    try:
-        migrate.upgrade(engine)
-    finally:
-        engine.dispose()
-    return Database(url, url, "SQLite file")
-
-
-def _pg_url(server: postgres.PostgresServer, role: str | None = None) -> str:
-    url = sa.make_url(server.url_for(PG_DATABASE))
-    if role is not None:
-        url = url.set(username=role, password=role)
-    return url.render_as_string(hide_password=False)
-
-
-@contextmanager
-def _postgresql(server: postgres.PostgresServer) -> Iterator[Database]:
-    """A migrated database with the production roles, dropped afterwards (tests/conftest.py)."""
-    admin = sa.create_engine(server.admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        for role in (PG_OWNER_ROLE, PG_APP_ROLE):
-            exists = connection.scalar(
-                sa.text("SELECT 1 FROM pg_roles WHERE rolname = :name"), {"name": role}
-            )
-            if not exists:
-                connection.execute(sa.text(f"CREATE ROLE {role} LOGIN PASSWORD '{role}'"))
-        connection.execute(sa.text(f'CREATE DATABASE "{PG_DATABASE}" OWNER {PG_OWNER_ROLE}'))
-    superuser = sa.create_engine(_pg_url(server), isolation_level="AUTOCOMMIT")
-    owner = sa.create_engine(_pg_url(server, PG_OWNER_ROLE))
-    try:
-        roles = pg_roles.role_setup_statements(PG_OWNER_ROLE, PG_APP_ROLE)
-        with superuser.connect() as connection:
-            for statement in roles:
-                connection.execute(sa.text(statement))
-        migrate.upgrade(owner)
-        with superuser.connect() as connection:
-            for statement in roles:
-                connection.execute(sa.text(statement))
-    finally:
-        superuser.dispose()
-        owner.dispose()
-    try:
-        yield Database(
-            _pg_url(server, PG_APP_ROLE),
-            _pg_url(server, PG_OWNER_ROLE),
-            f"app as role {PG_APP_ROLE}",
-        )
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@cache
-def postgres_server() -> postgres.PostgresServer | str:
-    """A throwaway PostgreSQL server, or why there is none (started once, stopped at exit)."""
-    try:
-        server = postgres.start()
-    except postgres.PostgresUnavailable as exc:
-        return str(exc)
-    atexit.register(server.stop)
-    # A server named in the environment is not started here: it may not answer.
-    probe = sa.create_engine(server.admin_url)
-    try:
-        with probe.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except sa.exc.DBAPIError as exc:
-        server.stop()
-        return f"no connection to the server ({type(exc.orig).__name__})"
-    finally:
-        probe.dispose()
-    return server
-
-
-def _app(folder: Path, database: Database, app_clock: TickingClock) -> Flask:
-    # The test profile only makes the login's password hash and the keyring's passphrase
-    # KDF cheap; nothing on the measured requests depends on it.
-    settings = Settings(
-        profile="test",
-        instance_path=folder / "instance",
-        database_url=database.url,
-        secret_key=secrets.token_hex(32).encode(),
-        password_hash=TEST_ONLY_CHEAP,
-    )
-    app = create_app(settings, clock=app_clock)
-    app.config["TESTING"] = True
-    return app
 
 
 def _client(app: Flask) -> FlaskClient:
@@ -312,27 +194,13 @@ def _seed(
     app: Flask, database: Database, count: int, rng: random.Random
 ) -> tuple[case_seed.Staff, case_seed.Seeded]:
     """The staff through the operations, then the cases in bulk (as the owner, if separate)."""
-    owner = sa.create_engine(database.owner_url) if database.owner_url != database.url else None
-    try:
-        with app.app_context():
-            staff = case_seed.create_staff(COLLEAGUES)
-            seeded = case_seed.seed(
-                owner or db.engine,
-                staff,
-                count=count,
-                assigned=ASSIGNED,
-                today=clock.today(),
-                rng=rng,
-            )
-        if owner is not None:
-            case_seed.advance_sequences(owner)
-            with owner.begin() as connection:
-                # Autovacuum would analyse the new rows within a minute; a restore or a
-                # migration this large ends with ANALYZE.
-                connection.execute(sa.text("ANALYZE"))
-    finally:
-        if owner is not None:
-            owner.dispose()
+    with instances.owner_engine(app, database) as engine, app.app_context():
+        staff = case_seed.create_staff(COLLEAGUES)
+        seeded = case_seed.seed(
+            engine, staff, count=count, assigned=ASSIGNED, today=clock.today(), rng=rng
+        )
+        case_seed.advance_sequences(engine)
+        instances.analyse(engine)
     return staff, seeded
 
 
@@ -352,8 +220,8 @@ def _timed(app: Flask, visitor: Visitor, rng: random.Random, rounds: int) -> dic
 def _measure_on(database: Database, folder: Path, plan: Plan) -> dict[str, Measurement]:
     count = plan.runs(full=CASES_FULL, quick=CASES_QUICK)
     rng = random.Random(20260302)
-    app_clock = TickingClock()
-    app = _app(folder, database, app_clock)
+    app_clock = TickingClock(START)
+    app = instances.app(folder, database, app_clock)
     try:
         staff, seeded = _seed(app, database, count, rng)
         client = _client(app)
@@ -364,8 +232,7 @@ def _measure_on(database: Database, folder: Path, plan: Plan) -> dict[str, Measu
         sql = _sql_notes(app, visitor, rng)
         samples = _timed(app, visitor, rng, plan.runs(full=ROUNDS_FULL, quick=ROUNDS_QUICK))
     finally:
-        with app.app_context():
-            db.engine.dispose()
+        instances.dispose(app)
     scale = f"{count:,} cases, {ASSIGNED} assigned"
     sealed = seeded.sealed_bytes
     notes = {
@@ -389,15 +256,12 @@ def measured(backend: str, plan: Plan) -> dict[str, Measurement]:
     """Seed a new database of ``backend``, log in, time the four requests in turns."""
     with tempfile.TemporaryDirectory(prefix="servicestelle-bench-cases-") as scratch:
         folder = Path(scratch)
-        if backend == SQLITE:
-            return _measure_on(_sqlite(folder), folder, plan)
-        server = postgres_server()
-        assert isinstance(server, postgres.PostgresServer)
         try:
-            with _postgresql(server) as database:
+            with instances.database(backend, folder) as database:
                 return _measure_on(database, folder, plan)
         finally:
-            server.stop()
+            if backend == POSTGRESQL:
+                instances.stop_postgres()
 
 
 def _without_postgresql(reason: str) -> Callable[[Plan], Measurement]:
@@ -427,7 +291,7 @@ def _cases_of(backend: str, baseline_measure: Callable[[Plan], Measurement] | No
 
 
 def cases() -> list[Case]:
-    server = postgres_server()
+    server = instances.postgres_server()
     if isinstance(server, str):
         print(f"  case-pages: PostgreSQL not run: {server}", file=sys.stderr)
         return _cases_of(SQLITE, _without_postgresql(server))

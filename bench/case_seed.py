@@ -1,12 +1,14 @@
-"""Many cases at once for the case-page benchmark: a data migration's bulk insert, not a workload.
+"""Many cases at once for the case-page and stats-rebuild benchmarks: a data migration's bulk
+insert, not a workload.
 
 Creating 100,000 cases with ``operations.create_case`` would take many minutes (one
 transaction, one audit entry and one reference-number query per case). The rows are built
 here the way the operations build them — a fresh data key per case wrapped under the
 keyring's primary key and bound to its ``case_keys`` row, the payload in its storage form
 sealed under that data key and bound to its ``cases`` row, the blind indexes of
-``cases/indexes.py``, parts sealed under the case's key and bound to their own rows — and
-inserted with executemany, a few thousand cases per transaction.
+``cases/indexes.py``, parts (deadlines, contacts and, if asked for, interventions) sealed
+under the case's key and bound to their own rows — and inserted with executemany, a few
+thousand cases per transaction.
 
 By design this bypasses the audit log, like a data migration run by the schema owner: no
 ``case:record:create`` entries are written. The measured requests go through the real
@@ -27,12 +29,32 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from bench.case_texts import (
+    CHANNELS,
+    CONTACT_NOTES,
+    DISTRICTS,
+    FREQUENT_RESPONDENTS,
+    INTERVENTION_DETAILS,
+    INTERVENTION_TYPES,
+    LEGAL_FORMS,
+    NARRATIVES,
+    RESPONDENT_KINDS,
+    SAMPLE,
+    SURNAMES,
+)
 from crypto.envelope import new_key, wrap_key
 from servicestelle import services
 from servicestelle.auth import operations as accounts
 from servicestelle.cases import deadlines, indexes, parts, vault
 from servicestelle.cases import payload as rules
-from servicestelle.cases.models import Case, CaseContact, CaseDeadline, CaseKey, CaseMember
+from servicestelle.cases.models import (
+    Case,
+    CaseContact,
+    CaseDeadline,
+    CaseIntervention,
+    CaseKey,
+    CaseMember,
+)
 from servicestelle.centres.operations import create_centre
 from servicestelle.roles import Role
 
@@ -47,110 +69,6 @@ ANONYMOUS_SHARE = 0.05
 #: Share of cases naming one of a few respondents that come up again and again.
 FREQUENT_RESPONDENT_SHARE = 0.1
 PASSWORD = "korrekt pferd batterie heftklammer"
-
-#: A made-up case (no real persons or organisations), in the form a counsellor's form sends.
-SAMPLE: dict[str, Any] = {
-    "incident": {
-        "date": "2025-11-14",
-        "date_precision": "genau",
-        "place": "Treppenhaus des Wohnhauses",
-        "district": "Innenstadt-Nord",
-    },
-    "classification": {
-        "grounds": {"sub": ["antimuslimischer_rassismus", "frau_sexismus"]},
-        "life_areas": {"sub": ["bestehendes_wohnverhaeltnis"]},
-        "forms": {"codes": ["belaestigung", "ungleichbehandlung", "viktimisierung"]},
-        "level": {"codes": ["individuell"]},
-        "agg_relevance": {"codes": ["agg_relevant"]},
-        "legal_mode": {"codes": ["unmittelbar"]},
-        "perspective": {"codes": ["beide"]},
-    },
-    "respondent": {
-        "type": {"codes": ["vermieter_wohnungsunternehmen"]},
-        "name": "placeholder",
-        "address": "Musterstraße 12, 44135 Beispielstadt (Verwaltung: Postfach 10 20 30)",
-    },
-    "client": {
-        "pseudonym": "placeholder",
-        "contact": "Rückruf über die Beratungsstelle, vormittags; keine Post an die Wohnanschrift.",
-        "age_band": {"codes": ["27_45"]},
-        "gender": {"codes": ["weiblich"]},
-        "requester_type": {"codes": ["betroffene_person"]},
-        "channel": {"codes": ["persoenlich"]},
-        "referral_source": {"codes": ["andere_beratungsstelle"]},
-        "language_support": {"codes": ["dolmetschung"]},
-    },
-    "account": {
-        "client_goal": (
-            "Die Ratsuchende möchte, dass der Schimmel beseitigt wird und die Abmahnung vom Tisch "
-            "ist. Eine Entschuldigung des Hausmeisters wäre ihr wichtig, vor allem aber will sie "
-            "in der Wohnung bleiben und nicht als schwierige Mieterin gelten."
-        ),
-        "narrative": "placeholder",
-        "consequences": {"codes": ["psychosozial", "materiell"]},
-        "consequences_note": (
-            "Schlafprobleme seit dem Vorfall; die Kinder meiden das Treppenhaus. Kosten für "
-            "Luftentfeuchter und ein Gutachten (ca. 240 Euro) hat sie selbst getragen."
-        ),
-    },
-}
-
-#: Three made-up accounts; each case takes one, so payloads differ in length (2–4 KB sealed).
-NARRATIVES = (
-    "Die Ratsuchende wohnt seit vier Jahren mit ihren zwei Kindern in einer Dreizimmerwohnung "
-    "im dritten Stock. Seit dem Wechsel der Hausverwaltung im vergangenen Herbst werden ihr "
-    "Reparaturen verweigert, die bei anderen Mietparteien im selben Haus zügig erledigt "
-    "wurden: Der Schimmel im Kinderzimmer ist seit November gemeldet, ein Handwerker kam "
-    "bisher nicht. Im Treppenhaus sprach sie den Hausmeister darauf an. Nach ihrer Schilderung "
-    "antwortete er, Leute wie sie sollten froh sein, überhaupt eine Wohnung zu haben, und wer "
-    "ein Kopftuch trage, müsse sich nicht wundern. Eine Nachbarin aus dem Erdgeschoss hat das "
-    "Gespräch mitgehört und ist bereit, das schriftlich zu bestätigen. Zwei Tage später fand "
-    "die Ratsuchende ein Schreiben der Hausverwaltung im Briefkasten, das ihr wegen angeblicher "
-    "Lärmbelästigung mit einer Abmahnung droht; andere Mietparteien haben nach ihrem Wissen "
-    "kein solches Schreiben erhalten.",
-    "Der Ratsuchende bewarb sich auf eine ausgeschriebene Wohnung und erhielt nach dem ersten "
-    "Telefonat eine Absage mit der Begründung, die Wohnung sei bereits vergeben. Eine Bekannte "
-    "fragte am selben Nachmittag mit einem deutsch klingenden Namen an und bekam sofort einen "
-    "Besichtigungstermin für den nächsten Tag. Die Beratungsstelle hat beide Anfragen und die "
-    "Antworten dokumentiert.",
-    "Die Ratsuchende berichtet von wiederholten Bemerkungen ihres Vorgesetzten über ihre "
-    "Herkunft und ihre Religion, zuletzt in einer Teambesprechung vor Kolleginnen und Kollegen. "
-    "Sie hat sich an den Betriebsrat gewandt, der eine Beschwerde nach § 13 AGG angeregt hat. "
-    "Seitdem werde sie bei der Schichtplanung benachteiligt: Sie erhalte fast nur noch "
-    "Wochenenddienste, obwohl sie wegen der Betreuung ihrer Mutter um feste Tage gebeten habe. "
-    "Zwei Kolleginnen haben angeboten, die Äußerungen in der Besprechung zu bezeugen. Sie "
-    "möchte die Stelle behalten und fürchtet, dass eine Beschwerde ihre Lage verschlechtert. "
-    "Gemeinsam wurde ein Gedächtnisprotokoll erstellt und die Frist für die schriftliche "
-    "Geltendmachung berechnet. Ein Gespräch mit der Gleichstellungsbeauftragten ist vereinbart; "
-    "über weitere Schritte entscheidet sie danach.",
-)
-DISTRICTS = ("Innenstadt-Nord", "Innenstadt-West", "Hafen", "Eving", "Hörde", "Aplerbeck")
-SURNAMES = (
-    "Albers", "Brandt", "Claßen", "Demir", "Eckert", "Fuchs", "Gärtner", "Hoffmann", "Ilić",
-    "Jansen", "Kaya", "Lorenz", "Möller", "Nowak", "Otto", "Pohl", "Quast", "Richter", "Şahin",
-    "Thiel", "Uhlig", "Vogt", "Weber", "Yılmaz", "Zimmer", "Becker", "Krüger", "Schulz",
-    "Wagner", "Schäfer", "Koch", "Bauer", "Wolf", "Neumann", "Schwarz", "Braun", "Hofmann",
-    "Hartmann", "Lange", "Schmitt",
-)  # fmt: skip
-RESPONDENT_KINDS = (
-    "Hausverwaltung", "Wohnbau", "Immobilien", "Autohaus", "Praxis Dr.", "Bäckerei",
-    "Sportverein", "Fahrschule", "Pflegedienst", "Sicherheitsdienst",
-)  # fmt: skip
-LEGAL_FORMS = ("GmbH", "GmbH & Co. KG", "KG", "e. V.", "AG", "")
-FREQUENT_RESPONDENTS = (
-    "Jobcenter Beispielstadt",
-    "Wohnungsgesellschaft Nord (Beispiel) GmbH",
-    "Ausländerbehörde Beispielstadt",
-    "Verkehrsbetriebe Beispielstadt AG",
-    "Städtisches Klinikum (Beispiel)",
-)
-CHANNELS = ("persoenlich", "telefon", "email", "video", "brief")
-CONTACT_NOTES = (
-    "Erstgespräch; Anliegen und Ziele besprochen, Gedächtnisprotokoll begonnen.",
-    "Kurzer Rückruf: Stand der Antwort der Gegenseite, nächster Termin vereinbart.",
-    "Gespräch mit Dolmetscherin; Schreiben der Gegenseite gemeinsam gelesen und die möglichen "
-    "Schritte mit ihren Risiken erklärt. Die Ratsuchende überlegt bis zum nächsten Termin.",
-)
 
 
 @dataclass(frozen=True)
@@ -251,13 +169,19 @@ class _Ids:
     case: int
     deadline: int
     contact: int
+    intervention: int
 
     @classmethod
     def after_existing(cls, connection: Connection) -> _Ids:
         def after(column: Any) -> int:
             return int(connection.scalar(sa.select(sa.func.max(column))) or 0) + 1
 
-        return cls(after(Case.id), after(CaseDeadline.id), after(CaseContact.id))
+        return cls(
+            after(Case.id),
+            after(CaseDeadline.id),
+            after(CaseContact.id),
+            after(CaseIntervention.id),
+        )
 
 
 @dataclass
@@ -267,15 +191,19 @@ class _Batch:
     members: list[dict[str, Any]]
     deadlines: list[dict[str, Any]]
     contacts: list[dict[str, Any]]
+    interventions: list[dict[str, Any]]
 
     def rows(self) -> int:
-        return sum(map(len, (self.cases, self.keys, self.members, self.deadlines, self.contacts)))
+        parts = (self.cases, self.keys, self.members, self.deadlines, self.contacts)
+        return sum(map(len, parts)) + len(self.interventions)
 
 
 class _Builder:
     """Builds the rows of one case after another; needs an app context (keyring, settings)."""
 
-    def __init__(self, staff: Staff, today: date, rng: random.Random, ids: _Ids) -> None:
+    def __init__(
+        self, staff: Staff, today: date, rng: random.Random, ids: _Ids, interventions: float
+    ) -> None:
         keyring = services.keyring()
         self.kek_id = keyring.primary
         self.kek = keyring.key(keyring.primary)
@@ -283,6 +211,7 @@ class _Builder:
         self.template = stored_template()
         self.months = parts.deadline_months()
         self.sealed_sizes: list[int] = []
+        self.intervention_share = interventions
 
     def payload(self, pseudonym: str, respondent: str, opened_on: date) -> dict[str, Any]:
         rng, template = self.rng, self.template
@@ -358,6 +287,10 @@ class _Builder:
         if rng.random() < CONTACT_SHARE:
             for _ in range(rng.randint(1, 3)):
                 batch.contacts.append(self.contact(sealer, owner, opened_on))
+        # Drawn only when asked for: the case-page benchmark's random sequence stays as it was.
+        if self.intervention_share and rng.random() < self.intervention_share:
+            for _ in range(rng.randint(1, 3)):
+                batch.interventions.append(self.intervention(sealer, owner, opened_on))
         reference = f"{opened_on.year}-{number:04d}"
         return SeededCase(case_id, reference, pseudonym, respondent, by_pseudonym, by_respondent)
 
@@ -402,6 +335,25 @@ class _Builder:
             "created_by": owner,
         }
 
+    def intervention(self, sealer: vault.CaseVault, owner: int, opened_on: date) -> dict[str, Any]:
+        rng, row_id = self.rng, self.ids.intervention
+        self.ids.intervention += 1
+        occurred_on = min(self.today, opened_on + timedelta(days=rng.randint(0, 90)))
+        # The stored form of parts.add_intervention (InterventionContentSchema().dump).
+        content = {
+            "type": rng.choice(INTERVENTION_TYPES),
+            "details": rng.choice(INTERVENTION_DETAILS),
+            "result": "",
+        }
+        return {
+            "id": row_id,
+            "case_id": sealer.case_id,
+            "occurred_on": occurred_on,
+            "content": sealer.seal_json("case_interventions", "content", row_id, content),
+            "created_at": _at_nine(occurred_on),
+            "created_by": owner,
+        }
+
 
 def _opening_days(count: int, today: date, rng: random.Random) -> Iterator[tuple[date, int]]:
     """(opened_on, number) of ``count`` cases, oldest first, numbered per year as opened."""
@@ -421,13 +373,23 @@ def _insert(connection: Connection, batch: _Batch) -> None:
         connection.execute(sa.insert(CaseDeadline), batch.deadlines)
     if batch.contacts:
         connection.execute(sa.insert(CaseContact), batch.contacts)
+    if batch.interventions:
+        connection.execute(sa.insert(CaseIntervention), batch.interventions)
 
 
 def seed(
-    engine: Engine, staff: Staff, *, count: int, assigned: int, today: date, rng: random.Random
+    engine: Engine,
+    staff: Staff,
+    *,
+    count: int,
+    assigned: int,
+    today: date,
+    rng: random.Random,
+    interventions: float = 0.0,
 ) -> Seeded:
     """Insert ``count`` cases of the staff's centre; ``assigned`` of them, spread over the
-    years, belong to the measured counsellor, the rest to colleagues in turn.
+    years, belong to the measured counsellor, the rest to colleagues in turn. A share
+    ``interventions`` of the cases gets one to three interventions (none by default).
 
     Needs an app context (keyring, settings). ``engine`` is the schema owner's where the
     application's role may not write ids (PostgreSQL); ids are given explicitly because
@@ -436,7 +398,7 @@ def seed(
     mine = set(rng.sample(range(count), assigned))
     with engine.connect() as connection:
         ids = _Ids.after_existing(connection)
-    builder = _Builder(staff, today, rng, ids)
+    builder = _Builder(staff, today, rng, ids, interventions)
     ours: list[SeededCase] = []
     per_case: list[float] = []
     rows = 0
@@ -444,7 +406,7 @@ def seed(
     openings = _opening_days(count, today, rng)
     for first in range(0, count, BATCH):
         batch_started = time.perf_counter()
-        batch = _Batch([], [], [], [], [])
+        batch = _Batch([], [], [], [], [], [])
         size = min(BATCH, count - first)
         for n in range(first, first + size):
             opened_on, number = next(openings)
@@ -480,7 +442,7 @@ def advance_sequences(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         return
     with engine.begin() as connection:
-        for table in ("cases", "case_deadlines", "case_contacts"):
+        for table in ("cases", "case_deadlines", "case_contacts", "case_interventions"):
             connection.execute(
                 sa.text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from bench import audit_append, audit_verify, case_pages, crypto_seal, password_load, passwords
+from bench import (
+    audit_append,
+    audit_verify,
+    case_pages,
+    crypto_seal,
+    password_load,
+    passwords,
+    stats_rebuild,
+    stats_release,
+)
 from bench.core import Benchmark
 
 BENCHMARKS: tuple[Benchmark, ...] = (
@@ -11,4 +20,6 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("audit-verify", audit_verify.cases),
     Benchmark("crypto-seal", crypto_seal.cases),
     Benchmark("case-pages", case_pages.cases),
+    Benchmark("stats-release", stats_release.cases),
+    Benchmark("stats-rebuild", stats_rebuild.cases),
 )
