@@ -254,6 +254,8 @@ def test_object_types_are_a_fixed_list(app, client, dpo, clock):
         "audit_entry",
         "case",
         "centre",
+        "coordinator_centre",
+        "coordinator_package",
         "district",
         "endpoint",
         "instance",
