@@ -105,6 +105,10 @@ def _packages(period: Period) -> list[_Package]:
 class PackageCounts:
     """Figure values summed over the imported packages (stats.model.Counts)."""
 
+    def sensitive(self, keys: Iterable[Key], period: Period) -> set[Key]:
+        """No rule beyond k yet (stats.model.Counts)."""
+        return set()
+
     def figures(
         self, keys: Iterable[Key], periods: Iterable[Period]
     ) -> dict[tuple[Key, Period], int]:

@@ -147,3 +147,7 @@ class StoreCounts:
                 ).items():
                     result[(key, period)] = value
         return result
+
+    def sensitive(self, keys: Iterable[Key], period: Period) -> set[Key]:
+        """One centre's counts have no rule beyond k (stats.model.Counts)."""
+        return set()

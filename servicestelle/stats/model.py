@@ -192,6 +192,11 @@ class Counts(Protocol):
         self, keys: Iterable[Key], periods: Iterable[Period]
     ) -> dict[tuple[Key, Period], int]: ...
 
+    def sensitive(self, keys: Iterable[Key], period: Period) -> set[Key]:
+        """Keys of ``period`` that must be suppressed whatever their count (on a coordinator:
+        cells too few centres contribute to). A centre's store has none."""
+        ...
+
 
 def build(
     counts: Counts,

@@ -165,7 +165,11 @@ def draft_release(actor: User, period: Period, table_ids: Sequence[str]) -> Rele
     if changed:
         _refuse_changed(changed, earlier)
     try:
-        protection = disclosure.protect(draft_model.problem, k, forced=draft_model.protected)
+        # Cells the source flags (a coordinator's cells with too few centres) are suppressed
+        # whatever their count, and audited like every other suppressed cell.
+        sensitive = [key.text for key in counts.sensitive(keys, period)]
+        forced = [*draft_model.protected, *sensitive]
+        protection = disclosure.protect(draft_model.problem, k, forced=forced)
     except disclosure.InconsistentProblemError:
         if not services.settings().is_coordinator:
             raise  # one store: contradicting figures are a bug, not a situation
