@@ -535,6 +535,12 @@ INTERVENTIONS = CodeList(
     multiple=True,
 )
 
+#: The intervention that means the case went to court (DOMAIN.md A6, AGG §23). It is the only
+#: code of the group "gerichtlich": the statistics rely on "went to court" and that group
+#: being the same cases (stats/tables.SAME_CASES; a test holds the list to it).
+COURT_INTERVENTION = "klage_prozessbegleitung"
+COURT_GROUP = "gerichtlich"
+
 #: What came of the case; why it was closed is CLOSURE_REASONS (DOMAIN A7: separate fields).
 OUTCOMES = CodeList(
     "outcomes",

@@ -79,18 +79,20 @@ def cell(audit: Audit, name: str) -> CellAudit:
     return next(c for c in audit.cells if c.name == name)
 
 
-def oracle(problem: Problem, suppressed: set[str], name: str) -> tuple[int, float]:
+def oracle(
+    problem: Problem, suppressed: set[str], name: str, *, zeros_published: bool = True
+) -> tuple[int, float]:
     """The attacker's interval from one dense LP over the whole problem: no components, no
-    propagation, no shortcuts — what the engine must agree with."""
+    propagation, no shortcuts — what the engine must agree with. With ``zeros_published``
+    every suppressed positive figure is known to be at least 1."""
     n = problem.n_variables
-    a_eq, b_eq, a_ub = [], [], []
+    a_eq, b_eq, a_ub, b_ub = [], [], [], []
     for relation in problem.relations:
         row = np.zeros(n)
         for index, coefficient in relation.coefficients:
             row[index] = coefficient
         (a_eq if relation.equality else a_ub).append(row)
-        if relation.equality:
-            b_eq.append(0.0)
+        (b_eq if relation.equality else b_ub).append(0.0)
     target = np.zeros(n)
     for figure in problem.figures:
         row = np.zeros(n)
@@ -100,11 +102,14 @@ def oracle(problem: Problem, suppressed: set[str], name: str) -> tuple[int, floa
         if figure.name not in suppressed:
             a_eq.append(row)
             b_eq.append(figure.value)
+        elif zeros_published and figure.value > 0:
+            a_ub.append(-row)
+            b_ub.append(-1.0)
     kwargs = {
         "A_eq": np.array(a_eq) if a_eq else None,
         "b_eq": b_eq or None,
         "A_ub": np.array(a_ub) if a_ub else None,
-        "b_ub": [0.0] * len(a_ub) or None,
+        "b_ub": b_ub or None,
         "bounds": (0, None),
         "method": "highs",
         "options": {"presolve": False},  # a second path through HiGHS (see the presolve test)
@@ -135,9 +140,12 @@ def test_fixture_pattern_with_the_extra_suppression_passes(totals_as_variables):
     problem, patterns = fixture_table(totals_as_variables)
 
     audit = attack(problem, patterns["suppressed_safe"], 5)
+    textbook = attack(problem, patterns["suppressed_safe"], 5, zeros_published=False)
 
-    assert audit.passed
-    assert (cell(audit, "w|b").low, cell(audit, "w|b").high) == (0, 141)
+    assert audit.passed and textbook.passed
+    # sdcTable's attacker: [0, 141]; ours also knows that a "•" is never a zero.
+    assert (cell(textbook, "w|b").low, cell(textbook, "w|b").high) == (0, 141)
+    assert (cell(audit, "w|b").low, cell(audit, "w|b").high) == (1, 139)
     assert [c.name for c in audit.cells] == [
         f.name for f in problem.figures if f.name in patterns["suppressed_safe"]
     ]
@@ -191,7 +199,8 @@ def test_a_rectangle_hides_the_small_cell():
     audit = attack(problem, ["a|x", "a|y", "b|x", "b|y"], 3)
 
     assert audit.passed
-    assert (cell(audit, "a|x").low, cell(audit, "a|x").high) == (0, 10)
+    # Column x holds 10 and b|x is a "•", so at least 1: a|x is at most 9.
+    assert (cell(audit, "a|x").low, cell(audit, "a|x").high) == (1, 9)
 
 
 def test_primary_flags_one_to_k_minus_one_and_never_zeros_or_fixed_figures():
@@ -207,7 +216,53 @@ def test_an_unconstrained_unknown_is_unbounded_and_safe():
 
     audit = attack(problem, ["alone"], 3)
 
-    assert audit.cells == (CellAudit("alone", 1, 0, math.inf, True),)
+    assert audit.cells == (CellAudit("alone", 1, 1, math.inf, True),)
+
+
+# --- what the attacker knows of a "•": never a zero --------------------------------------
+
+
+def pair(a: int, b: int) -> Problem:
+    """Two cells and their published total."""
+    figures = (Figure("a", (0,), a, False), Figure("b", (1,), b, False))
+    return Problem(2, (), (*figures, Figure("total", (0, 1), a + b, False)))
+
+
+def test_a_suppressed_cell_is_known_to_be_at_least_one():
+    problem = pair(1, 5)
+
+    ours = attack(problem, ["a", "b"], 5)
+    textbook = attack(problem, ["a", "b"], 5, zeros_published=False)
+
+    # The textbook attacker sees a in [0, 6]: "safe". Zeros are always published, so a
+    # real reader knows a >= 1 and b >= 1: a in [1, 5], fewer than 5 values apart.
+    assert textbook.passed and cell(textbook, "a") == CellAudit("a", 1, 0, 6, True)
+    assert cell(ours, "a") == CellAudit("a", 1, 1, 5, False)
+    assert not ours.passed
+
+
+def test_protect_does_not_stop_where_only_a_zero_would_hide_the_cell():
+    # b, the smallest candidate, is enough for the textbook attacker (a in [0, 6]) but not
+    # for ours (above): the total has to go instead (a in [1, inf)).
+    problem = pair(1, 5)
+
+    protection = protect(problem, 5)
+    textbook = protect(problem, 5, zeros_published=False)
+
+    assert textbook.passed and textbook.suppressed == {"a", "b"}
+    assert protection.passed and protection.suppressed == {"a", "total"}
+    assert protection.protects == {"total": "a"}
+
+
+def test_a_forced_zero_gets_no_lower_bound():
+    # An earlier release's "•" that is zero today: ">= 1" would be false, and the engine
+    # would call the model inconsistent instead of auditing the cell.
+    problem = pair(0, 6)
+
+    audit = attack(problem, ["a", "b"], 5)
+
+    assert cell(audit, "a") == CellAudit("a", 0, 0, 5, True)
+    assert cell(audit, "b") == CellAudit("b", 6, 1, 6, True)
 
 
 # --- multi-select relations: inequalities give intervals --------------------------------
@@ -233,14 +288,14 @@ def test_multi_select_inequalities_leave_an_interval():
 
     audit = attack(problem, ["g1"], 5)
 
-    assert audit.cells == (CellAudit("g1", 3, 0, 10, True),)
+    assert audit.cells == (CellAudit("g1", 3, 1, 10, True),)
 
 
 def test_safe_means_values_at_least_k_apart():
-    problem = grounds(10, [6, 3, 4], multi_select=True)  # g1 in [0, 10]
+    problem = grounds(10, [6, 3, 4], multi_select=True)  # g1 in [1, 10]
 
-    assert attack(problem, ["g1"], 10).passed
-    assert not attack(problem, ["g1"], 11).passed
+    assert attack(problem, ["g1"], 9).passed
+    assert not attack(problem, ["g1"], 10).passed
 
 
 def test_fractional_bounds_are_rounded_inwards():
@@ -251,8 +306,9 @@ def test_fractional_bounds_are_rounded_inwards():
         (Figure("a", (0,), 3, False), Figure("b", (1,), 7, False)),
     )
 
-    assert attack(problem, ["a"], 3).cells == (CellAudit("a", 3, 0, 3, True),)
-    assert attack(problem, ["a"], 4).cells == (CellAudit("a", 3, 0, 3, False),)
+    textbook = {"zeros_published": False}  # a lower bound of 0 leaves room to round
+    assert attack(problem, ["a"], 3, **textbook).cells == (CellAudit("a", 3, 0, 3, True),)
+    assert attack(problem, ["a"], 4, **textbook).cells == (CellAudit("a", 3, 0, 3, False),)
 
 
 def test_single_select_equality_pins_the_same_cell():
@@ -519,13 +575,13 @@ def test_audit_json_round_trips_with_an_explicit_unbounded_flag():
     assert data["cells"][1] == {
         "name": "free",
         "value": 1,
-        "low": 0,
+        "low": 1,
         "high": None,
         "unbounded": True,
         "safe": True,
     }
     assert Audit.from_json(data) == audit
-    assert audit.cells[0] == CellAudit("a", 2, 0, 6, True)
+    assert audit.cells[0] == CellAudit("a", 2, 1, 6, True)
     data["passed"] = not data["passed"]
     with pytest.raises(ValueError, match="verdict"):
         Audit.from_json(data)

@@ -115,8 +115,58 @@ def test_cells_of_a_multi_select_table_are_not_recomputed_from_the_total(app, ce
         built = _draft(centre, "2026-Q1", ["merkmale"])
     audit = disclosure.attack(built.problem, ["opened|grounds=sozialer_status"], K)
     (cell,) = audit.cells
-    assert cell.low == 0
-    assert cell.high >= K
+    assert cell.low == 1  # a "•" is never a zero
+    assert cell.high >= K + 1
+
+
+def test_no_answer_stands_alone_so_the_attacker_bounds_it_by_the_other_codes(app, centre):
+    """A case counted under "keine Angabe" has no other ground: with 22 of 24 cases naming a
+    ground, "keine Angabe" is at most 2 — and at least 2 (the cells must cover every case)."""
+    with app.app_context():
+        add_records(centre, 22, grounds="geschlecht")
+        add_records(centre, 2, grounds="")
+        # Stored beside a code (never so by the forms), "keine Angabe" is not counted.
+        add_records(centre, 1, grounds="geschlecht;keine_angabe")
+        built = _draft(centre, "2026-Q1", ["merkmale"])
+    assert built.values[key("opened|grounds=keine_angabe")] == 2
+    assert built.values[key("opened|grounds=geschlecht")] == 23
+
+    audit = disclosure.attack(built.problem, ["opened|grounds=keine_angabe"], K)
+
+    assert audit.cells == (disclosure.CellAudit("opened|grounds=keine_angabe", 2, 2, 2, False),)
+
+
+def test_went_to_court_and_the_court_intervention_group_are_the_same_cases(app, centre):
+    """Publishing "went to court: yes" publishes the "gerichtlich" intervention group."""
+    with app.app_context():
+        closed = {"opened_month": "2026-01", "closed_month": "2026-02"}
+        add_records(centre, 30, intervention_groups="nicht_rechtlich", **closed)
+        add_records(
+            centre,
+            2,
+            went_to_court="ja",
+            intervention_groups="gerichtlich;nicht_rechtlich",
+            agg_relevance="ja",
+            **closed,
+        )
+        built = _draft(centre, "2026-Q1", ["agg_gericht", "interventionen"])
+    group = "closed|intervention_groups=gerichtlich"
+
+    audit = disclosure.attack(built.problem, [group], K)
+    protection = disclosure.protect(built.problem, K)
+
+    assert audit.cells == (disclosure.CellAudit(group, 2, 2, 2, False),)
+    assert {group, "closed|went_to_court=ja"} <= protection.suppressed
+    assert protection.passed
+
+
+def test_the_court_group_holds_only_the_court_intervention():
+    """tables.SAME_CASES is true only while this holds: a second court intervention makes
+    the group larger than "went to court" (then the equation must become an inequality)."""
+    from servicestelle import catalogue
+
+    in_group = [e.code for e in catalogue.INTERVENTIONS.entries() if e.group == "gerichtlich"]
+    assert in_group == [catalogue.COURT_INTERVENTION]
 
 
 def test_a_year_release_protects_a_cell_its_quarter_releases_suppressed(app, centre):

@@ -39,6 +39,10 @@ def codes_of(stored: str | None, dim: Dimension) -> tuple[str, ...]:
         return tuple(code for code in dict.fromkeys(raw) if code in known)
     fallback = OTHER if OTHER in known else NO_ANSWER
     codes = tuple(dict.fromkeys(code if code in known else fallback for code in raw))
+    if len(codes) > 1 and NO_ANSWER in codes:
+        # "keine Angabe" stands alone (catalogue.CodeList.validate refuses it with others),
+        # and the disclosure model relies on it: never counted beside another code.
+        codes = tuple(code for code in codes if code != NO_ANSWER)
     if not codes:
         return (NO_ANSWER,)
     return codes if dim.multiple else codes[:1]

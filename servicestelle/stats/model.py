@@ -11,7 +11,10 @@ that refines it (children P+{d=c}):
 - single-select, complete: the children sum to P (each case has exactly one code);
 - multiple answers, complete: each child is at most P, and the children sum to at least P
   (each case has at least one code; ``keine_angabe`` fills empty selections) — cells of a
-  multi-select dimension do not sum to the total;
+  multi-select dimension do not sum to the total; ``keine_angabe`` stands alone, so each
+  other child plus the ``keine_angabe`` child is at most P;
+- conditions that select the same cases (tables.SAME_CASES: "went to court" and the
+  intervention group "gerichtlich") have equal counts under every P both refine;
 - sub-items: each is at most its parent code (P+{parent=top});
 - two conditions a, b: the Fréchet bound P+a+b >= (P+a) + (P+b) - P (cases with a and b are
   at least those with a plus those with b minus all).
@@ -40,7 +43,7 @@ from typing import Protocol
 from servicestelle.stats.disclosure import Figure, Problem, Relation
 from servicestelle.stats.keys import Key
 from servicestelle.stats.periods import Period, Quarter
-from servicestelle.stats.tables import REPEATED, Basis, Dimensions
+from servicestelle.stats.tables import NO_ANSWER, REPEATED, SAME_CASES, Basis, Dimensions
 
 
 @dataclass(frozen=True)
@@ -122,17 +125,31 @@ def _case_relations(
                         top = parent.with_(dim.parent, dim.parent_of[child.code(name) or ""])
                         relations.append(_le([(var(child, q), 1), (var(top, q), -1)]))
                     continue
-                if len(present) != len(children):
-                    # A partial set of codes: only "each is at most the whole" holds.
-                    relations += [_le([(var(c, q), 1), (p, -1)]) for c in present]
-                    continue
+                complete = len(present) == len(children)
+                if dim.multiple or not complete:
+                    # Each is at most the whole — with "keine Angabe" beside it, both are.
+                    alone = parent.with_(name, NO_ANSWER)
+                    none = [(var(alone, q), 1.0)] if alone in present else []
+                    for child in present:
+                        extra = none if child != alone else []
+                        relations.append(_le([(var(child, q), 1), *extra, (p, -1)]))
+                if not complete:
+                    continue  # a partial set of codes: nothing about their sum
                 terms = [(var(child, q), 1.0) for child in children]
                 if dim.multiple:
-                    relations += [_le([(var(c, q), 1), (p, -1)]) for c in children]
                     relations.append(_le([(p, 1), *((i, -1.0) for i, _ in terms)]))
                 else:
                     relations.append(Relation((*terms, (p, -1.0)), equality=True))
     for key in case_keys:
+        for (name, code), (twin_name, twin_code) in SAME_CASES:
+            if key.code(name) != code or twin_name in key.dimensions:
+                continue
+            twin = key.without(name).with_(twin_name, twin_code)
+            if twin in keys:
+                relations += [
+                    Relation(((var(key, q), 1.0), (var(twin, q), -1.0)), equality=True)
+                    for q in quarters
+                ]
         if len(key.conditions) == 2:
             (a, _), (b, _) = key.conditions
             both, only_a, only_b = key, key.without(b), key.without(a)

@@ -117,6 +117,13 @@ WENT_TO_COURT = Dimension(
     labels={"ja": _l("Klage oder Prozessbegleitung"), "nein": _l("ohne Gerichtsverfahren")},
 )
 
+#: Conditions that select exactly the same cases, so a reader knows their counts are equal:
+#: a case went to court exactly when it has the court intervention, the only one of its group
+#: (catalogue.COURT_INTERVENTION). The disclosure model turns each pair into an equation.
+SAME_CASES: tuple[tuple[tuple[str, str], tuple[str, str]], ...] = (
+    (("went_to_court", "ja"), ("intervention_groups", catalogue.COURT_GROUP)),
+)
+
 #: Racism sub-forms, antisemitism among them on its own line (ada.nrw).
 RACISM = "rassismus_antisemitismus_herkunft"
 
