@@ -202,6 +202,36 @@ def test_a_year_release_protects_a_cell_its_quarter_releases_suppressed(app, cen
     assert u18 in protection.suppressed
 
 
+def test_slots_group_quarters_no_period_splits(app, centre, monkeypatch):
+    """A half-year beside Q1 and a year: slots Q1, Q2, Q3–Q4 — and the attacker's intervals
+    are exactly those of one unknown per quarter (the relations are homogeneous)."""
+    periods = [Period.parse(code) for code in ("2026", "2026-Q1", "2026-H1")]
+    assert [[q.number for q in slot] for slot in model._slots(periods)] == [[1], [2], [3, 4]]
+    assert [[q.number for q in slot] for slot in model._slots(periods[:1])] == [[1, 2, 3, 4]]
+
+    with app.app_context():
+        for month, band, n in (
+            ("2026-01", "u18", 3),
+            ("2026-05", "u18", 4),
+            ("2026-08", "18_26", 9),
+        ):
+            add_records(centre, n, age_band=band, opened_month=month)
+        add_records(centre, 20, age_band="27_45", opened_month="2026-11", grounds="geschlecht")
+        q1 = _draft(centre, "2026-Q1", ["alter", "merkmale"])
+        q1_out = model.Earlier(1, Period.parse("2026-Q1"), list(q1.values), [])
+        year = _draft(centre, "2026", ["alter", "merkmale"], [q1_out])
+        monkeypatch.setattr(
+            model, "_slots", lambda ps: [(q,) for q in Period.parse("2026").quarters]
+        )
+        per_quarter = _draft(centre, "2026", ["alter", "merkmale"], [q1_out])
+    hidden = ["opened|age_band=u18", "opened|age_band=18_26", "opened|grounds=geschlecht"]
+
+    assert year.problem.n_variables < per_quarter.problem.n_variables
+    assert disclosure.attack(year.problem, hidden, K) == disclosure.attack(
+        per_quarter.problem, hidden, K
+    )
+
+
 @pytest.mark.parametrize("table_id", sorted(TABLES_BY_ID))
 def test_every_catalogue_table_builds_a_consistent_model(app, centre, table_id):
     with app.app_context():

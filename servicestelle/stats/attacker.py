@@ -164,6 +164,7 @@ class Knowledge:
         self.order = np.argsort(labels, kind="stable")
         self.starts = np.searchsorted(labels[self.order], np.arange(count + 1))
         self.components: dict[int, _Component] = {}
+        self.intervals: dict[int, tuple[int, int | float]] = {}
 
     def suppressing(self, figures: Iterable[int]) -> Knowledge:
         suppressed = self.suppressed.copy()
@@ -193,7 +194,13 @@ class Knowledge:
 
     def interval(self, figure: int) -> tuple[int, int | float]:
         """The smallest and largest value of ``figure``, rounded inwards to integers; the
-        largest may be ``math.inf``."""
+        largest may be ``math.inf``. Kept: the final audit of a protection asks again."""
+        known = self.intervals.get(figure)
+        if known is None:
+            known = self.intervals[figure] = self._interval(figure)
+        return known
+
+    def _interval(self, figure: int) -> tuple[int, int | float]:
         model = self.model
         name, value = model.names[figure], int(model.values[figure])
         pinned = self.pinned[model.terms[figure]]

@@ -341,7 +341,10 @@ def protect(
 
     names = [figure.name for figure in problem.figures]
     suppressed = frozenset(names[f] for f in np.flatnonzero(knowledge.suppressed))
-    audit = attack(problem, suppressed, k, zeros_published=zeros_published)
+    # The final pattern's knowledge has most intervals already: attack() without new LPs.
+    audit = Audit(
+        k, tuple(_audit(knowledge, int(f), k) for f in np.flatnonzero(knowledge.suppressed))
+    )
     reason = None
     if unprotectable:
         reason = (

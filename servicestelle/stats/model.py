@@ -1,12 +1,15 @@
 """The attacker's linear model of a draft release: every relation that holds between numbers.
 
-Unknowns: for case counts, one per key and quarter (every period is a union of quarters, so
-a year figure is the sum of its four quarter unknowns, and a year release is linked to its
-quarter and half-year releases by construction); for repeated respondents, one per key and
-period (a respondent with two cases in a year may have one in each half: those figures do
-not add up).
+Unknowns: for case counts, one per key and *slot*, the coarsest groups of quarters that no
+period of the model splits (every period is a union of slots, so a year figure is the sum of
+its slots' unknowns, and a year release is linked to its quarter and half-year releases by
+construction). A year drafted alone has one slot; beside a published Q1 it has two, Q1 and
+Q2–Q4. Per-quarter unknowns would allow the same figures and no other: every relation below
+is homogeneous, so slot values spread evenly over their quarters meet all of them — slots
+only make the attacker's LPs smaller. For repeated respondents, one per key and period (a
+respondent with two cases in a year may have one in each half: those figures do not add up).
 
-Relations, per basis and quarter, for every key P the model holds and every dimension d
+Relations, per basis and slot, for every key P the model holds and every dimension d
 that refines it (children P+{d=c}):
 - single-select, complete: the children sum to P (each case has exactly one code);
 - multiple answers, complete: each child is at most P, and the children sum to at least P
@@ -44,6 +47,9 @@ from servicestelle.stats.disclosure import Figure, Problem, Relation
 from servicestelle.stats.keys import Key
 from servicestelle.stats.periods import Period, Quarter
 from servicestelle.stats.tables import NO_ANSWER, REPEATED, SAME_CASES, Basis, Dimensions
+
+#: Quarters that every period of a model holds all or none of (module docstring).
+Slot = tuple[Quarter, ...]
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,7 @@ def _closure(keys: Iterable[Key], dims: Dimensions) -> set[Key]:
 
 
 def _case_relations(
-    keys: set[Key], quarters: Sequence[Quarter], var: _Variables, dims: Dimensions
+    keys: set[Key], slots: Sequence[Slot], var: _Variables, dims: Dimensions
 ) -> list[Relation]:
     relations: list[Relation] = []
     case_keys = [key for key in keys if key.basis.per_quarter]
@@ -118,7 +124,7 @@ def _case_relations(
             dim = dims[name]
             children = [parent.with_(name, code) for code in dim.codes]
             present = [child for child in children if child in keys]
-            for q in quarters:
+            for q in slots:
                 p = var(parent, q)
                 if dim.parent is not None and dim.parent_of is not None:
                     for child in present:
@@ -148,13 +154,13 @@ def _case_relations(
             if twin in keys:
                 relations += [
                     Relation(((var(key, q), 1.0), (var(twin, q), -1.0)), equality=True)
-                    for q in quarters
+                    for q in slots
                 ]
         if len(key.conditions) == 2:
             (a, _), (b, _) = key.conditions
             both, only_a, only_b = key, key.without(b), key.without(a)
             neither = only_a.without(a)
-            for q in quarters:
+            for q in slots:
                 relations.append(
                     _le(
                         [
@@ -168,8 +174,22 @@ def _case_relations(
     return relations
 
 
+def _slots(periods: Sequence[Period]) -> list[Slot]:
+    """The coarsest partition of the periods' quarters that none of them splits: quarters
+    grouped by which periods hold them."""
+    quarters = sorted({q for p in periods for q in p.quarters})
+    groups: dict[tuple[bool, ...], list[Quarter]] = defaultdict(list)
+    for q in quarters:
+        groups[tuple(q in p.quarters for p in periods)].append(q)
+    return [tuple(group) for group in groups.values()]
+
+
+def _slots_of(period: Period, slots: Sequence[Slot]) -> list[Slot]:
+    return [slot for slot in slots if slot[0] in period.quarters]
+
+
 def _repeated_relations(
-    keys: set[Key], periods: Sequence[Period], var: _Variables
+    keys: set[Key], periods: Sequence[Period], slots: Sequence[Slot], var: _Variables
 ) -> list[Relation]:
     relations: list[Relation] = []
     repeated = [key for key in keys if key.basis in REPEATED]
@@ -188,7 +208,7 @@ def _repeated_relations(
                 _le(
                     [
                         (me, float(key.basis.threshold)),
-                        *((var(cases, q), -1.0) for q in period.quarters),
+                        *((var(cases, q), -1.0) for q in _slots_of(period, slots)),
                     ]
                 )
             )
@@ -226,21 +246,21 @@ def build(
     if any(other.period.year != period.year for other in earlier):
         raise ValueError("releases link only within one calendar year")
     periods = list(dict.fromkeys([period, *(other.period for other in earlier)]))
-    quarters = sorted({q for p in periods for q in p.quarters})
+    slots = _slots(periods)
     all_keys = list(draft_keys) + [
         key for other in earlier for key in (*other.published, *other.suppressed)
     ]
     keys = _closure(all_keys, dims)
     var = _Variables()
-    relations = _case_relations(keys, quarters, var, dims)
-    relations += _repeated_relations(keys, periods, var)
+    relations = _case_relations(keys, slots, var, dims)
+    relations += _repeated_relations(keys, periods, slots, var)
 
     # Values are needed only for figures; the other unknowns stay free.
     values_of = counts.figures(set(all_keys), periods)
 
     def terms_and_value(key: Key, of: Period) -> tuple[tuple[int, ...], int]:
         if key.basis.per_quarter:
-            return tuple(var(key, q) for q in of.quarters), values_of[(key, of)]
+            return tuple(var(key, q) for q in _slots_of(of, slots)), values_of[(key, of)]
         return (var(key, of),), values_of[(key, of)]
 
     figures: list[Figure] = []
