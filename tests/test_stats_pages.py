@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from marshmallow import ValidationError
 
 from audit import AuditEvent
 from servicestelle.auth.models import User
@@ -25,7 +26,7 @@ from servicestelle.stats.tables import TABLES
 from tests import conftest
 from tests.conftest import current_code, https_client, login, post_form
 from tests.support.audit_log import entries, head
-from tests.support.stats import add_records
+from tests.support.stats import AFTER_2026, add_records
 
 EXPORT = AuditEvent.STATS_RELEASE_EXPORT.value
 DENY = AuditEvent.ACCESS_REQUEST_DENY.value
@@ -37,6 +38,12 @@ class People:
     drafter: conftest.TestUser
     approver: conftest.TestUser
     counsellor: conftest.TestUser
+
+
+@pytest.fixture
+def clock() -> conftest.FrozenClock:
+    """After 2026: every period these tests draft has ended (an unfinished one is refused)."""
+    return conftest.FrozenClock(AFTER_2026)
 
 
 @pytest.fixture
@@ -284,8 +291,11 @@ def test_reject_and_revoke_need_a_reason_and_keep_what_was_typed(app, centre, pe
     reader = browser_of(app, people.counsellor, clock)
     listing = text(reader.get("/statistik"))
     assert f'href="/statistik/{published}"' in listing and "widerrufen" in listing
-    assert "Widerrufen:" in text(reader.get(url))
-    assert reader.get(f"{url}/export.json").status_code == 200  # revoked ones still export
+    page = text(reader.get(url))
+    assert "Widerrufen:" in page and "Der Widerruf ist mit dem Schlüssel" in page
+    response = reader.get(f"{url}/export.json")
+    assert response.status_code == 200  # revoked ones still export, with the revocation
+    assert exports.verify_export(json.loads(response.data))["status"] == "revoked"
 
 
 def test_the_draft_page_compares_with_the_previous_published_release(app, centre, people, clock):
@@ -329,7 +339,9 @@ def test_exports_download_verify_and_are_each_audited_once(app, centre, people, 
         operations.OBJECT_TYPE,
         str(release_id),
     )
-    assert json.loads(entry.details) == {"format": "json"}
+    content_hash = loaded["content_sha256"]
+    # The entry names the exact figures that left, by their hash (never a value).
+    assert json.loads(entry.details) == {"format": "json", "content_sha256": content_hash}
     assert len(entries(app, after=mark)) == 1
 
     response = browser.get(f"{base}/tabellen/alter.csv")
@@ -355,10 +367,10 @@ def test_exports_download_verify_and_are_each_audited_once(app, centre, people, 
 
     formats = [json.loads(row.details) for row in entries(app, after=mark, action=EXPORT)]
     assert formats == [
-        {"format": "json"},
-        {"format": "csv", "table": "alter"},
-        {"format": "zip"},
-        {"format": "dezim"},
+        {"format": "json", "content_sha256": content_hash},
+        {"format": "csv", "table": "alter", "content_sha256": content_hash},
+        {"format": "zip", "content_sha256": content_hash},
+        {"format": "dezim", "content_sha256": content_hash},
     ]
     # No export of a table the release lacks, nor of a draft.
     assert browser.get(f"{base}/tabellen/geschlecht.csv").status_code == 404
@@ -468,8 +480,9 @@ def test_api_lists_reads_drafts_rejects_and_revokes_with_the_uis_rules(app, clie
     mark = head(app)
     exported = client.get(f"/api/v1/stats/releases/{published}", headers=reader).get_json()
     exports.verify_export(exported)
+    assert exported["revocation"] is None
     assert [json.loads(r.details) for r in entries(app, after=mark, action=EXPORT)] == [
-        {"format": "json"}
+        {"format": "json", "content_sha256": exported["content_sha256"]}
     ]
     response = client.post(
         f"/api/v1/stats/releases/{published}/revoke", json={"reason": "x"}, headers=reader
@@ -500,9 +513,19 @@ def test_api_lists_reads_drafts_rejects_and_revokes_with_the_uis_rules(app, clie
         f"/api/v1/stats/releases/{published}/revoke", json={"reason": "Tippfehler"}, headers=lead
     )
     assert response.status_code == 200 and response.get_json()["status"] == "revoked"
-    assert exports.verify_export(
-        client.get(f"/api/v1/stats/releases/{published}", headers=reader).get_json()
-    )["revoked"]
+    # The revoked status comes signed: a reader checks it at the source.
+    now_exported = client.get(f"/api/v1/stats/releases/{published}", headers=reader).get_json()
+    verified = exports.verify_export(now_exported)
+    assert verified["revoked"] and verified["status"] == "revoked"
+    revocation = now_exported["revocation"]
+    assert revocation["format"] == "servicestelle.release-revocation/1"
+    assert revocation["content_sha256"] == exported["content_sha256"]
+    assert "Tippfehler" not in json.dumps(now_exported)  # a reason is not in the export
+    # The export taken before the revocation still verifies, as published: the limit.
+    assert exports.verify_export(exported)["status"] == "published"
+    # Stripping the revocation from the current answer does not make it published again.
+    with pytest.raises(ValidationError, match="revocation"):
+        exports.verify_export({**now_exported, "revocation": None})
 
 
 @pytest.mark.parametrize(

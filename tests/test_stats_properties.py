@@ -19,7 +19,8 @@ from servicestelle.stats.models import StatsRecord
 from servicestelle.stats.periods import Period
 from servicestelle.stats.release_models import Release
 from servicestelle.stats.tables import Dimensions
-from tests.support.stats import add_records
+from tests import conftest
+from tests.support.stats import AFTER_2026, add_records
 
 TABLES = ["faelle", "alter", "merkmale", "lebensbereiche", "merkmal_lebensbereich", "agg_gericht"]
 GROUNDS = [
@@ -47,6 +48,12 @@ record = st.fixed_dictionaries(
 )
 # Groups of identical records: populations with large and small cells alike.
 population = st.lists(st.tuples(record, st.integers(1, 12)), min_size=1, max_size=12)
+
+
+@pytest.fixture
+def clock() -> conftest.FrozenClock:
+    """After 2026: drafting refuses a period that has not ended, and these draft 2026-Q1."""
+    return conftest.FrozenClock(AFTER_2026)
 
 
 @pytest.fixture

@@ -17,9 +17,16 @@ from servicestelle.stats import disclosure, exports, operations
 from servicestelle.stats.models import StatsRecord
 from servicestelle.stats.periods import Period, PeriodError
 from servicestelle.stats.release_models import Release, ReleaseStatus
-from tests.support.stats import add_records
+from tests import conftest
+from tests.support.stats import AFTER_2026, add_records
 
 ALL_TABLES = ["faelle", "alter", "merkmale", "merkmal_lebensbereich", "stadtteile"]
+
+
+@pytest.fixture
+def clock() -> conftest.FrozenClock:
+    """After 2026: every period these tests draft has ended (an unfinished one is refused)."""
+    return conftest.FrozenClock(AFTER_2026)
 
 
 @pytest.fixture
@@ -275,7 +282,8 @@ def test_a_failed_audit_stores_no_interval_that_could_be_the_value(app, centre, 
                 primary=frozenset({"x"}),
                 complementary=frozenset(),
                 audit=disclosure.Audit(5, (disclosure.CellAudit("x", 2, 2, 2, False),)),
-            )
+            ),
+            5,
         )
     (cell,) = stored["audit"]["cells"]
     assert cell["low"] is None and cell["high"] is None and "value" not in cell

@@ -10,6 +10,7 @@ release, or a draft asked for by a reader, is a 404 (audited).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from flask import abort, g, jsonify, make_response, url_for
@@ -106,7 +107,9 @@ def get_stats_release(release_id: int) -> ResponseReturnValue:
       description: >-
         A published or revoked release answers with the signed export (format
         servicestelle.release/1; verify content_sha256 and the Ed25519 signature with the
-        public key). Each such read is audited as an export. A draft or rejected draft
+        public key). A revoked release carries its signed revocation (revocation, format
+        servicestelle.release-revocation/1, same key): this answer is the current, signed
+        status. Each such read is audited as an export. A draft or rejected draft
         answers, for supervisors only, with its content and its stored attacker audit.
       security: [{bearer: []}]
       parameters:
@@ -180,62 +183,73 @@ def draft_stats_release() -> ResponseReturnValue:
     return response
 
 
-def _decide(release_id: int, step: Any) -> ResponseReturnValue:
-    release = queries.get_release_or_404(release_id, _me())
-    body = json_body(StatsReasonSchema())
-    try:
-        step(_me(), release, body["reason"])
-    except operations.ReleaseError as exc:
-        db.session.rollback()
-        _refuse(422, "refused", str(exc))
-    return jsonify(StatsReleaseSchema().dump(_summary(release)))
+#: The OpenAPI part both decisions share (apispec reads it from the view's docstring).
+_DECISION_DOC = """{title}
+---
+post:
+  summary: {summary}
+  description: >-
+    {description}
+  security: [{{bearer: []}}]
+  parameters:
+    - {{in: path, name: release_id, required: true, schema: {{type: integer}}}}
+  requestBody:
+    required: true
+    content: {{application/json: {{schema: StatsReason}}}}
+  responses:
+    200: {{content: {{application/json: {{schema: StatsRelease}}}}}}
+    400: {{content: {{application/json: {{schema: Error}}}}}}
+    401: {{content: {{application/json: {{schema: Error}}}}}}
+    403: {{content: {{application/json: {{schema: Error}}}}}}
+    404: {{content: {{application/json: {{schema: Error}}}}}}
+    415: {{content: {{application/json: {{schema: Error}}}}}}
+    422: {{content: {{application/json: {{schema: ValidationFailed}}}}}}
+"""
 
 
-@bp.post("/stats/releases/<int:release_id>/reject")
-@require(Permission.STATS_RELEASE)
-def reject_stats_release(release_id: int) -> ResponseReturnValue:
-    """Reject a draft with a reason (the drafter may discard their own).
-    ---
-    post:
-      summary: Reject a draft
-      security: [{bearer: []}]
-      parameters:
-        - {in: path, name: release_id, required: true, schema: {type: integer}}
-      requestBody:
-        required: true
-        content: {application/json: {schema: StatsReason}}
-      responses:
-        200: {content: {application/json: {schema: StatsRelease}}}
-        400: {content: {application/json: {schema: Error}}}
-        401: {content: {application/json: {schema: Error}}}
-        403: {content: {application/json: {schema: Error}}}
-        404: {content: {application/json: {schema: Error}}}
-        415: {content: {application/json: {schema: Error}}}
-        422: {content: {application/json: {schema: ValidationFailed}}}
-    """
-    return _decide(release_id, operations.reject_release)
+def _decision(
+    action: str,
+    step: Callable[[User, Release, str], None],
+    *,
+    title: str,
+    summary: str,
+    description: str,
+) -> Callable[[int], ResponseReturnValue]:
+    """Register POST /stats/releases/<id>/<action> as endpoint api.<action>_stats_release:
+    load → check (the operation refuses in German) → act, answering with the summary."""
+
+    def view(release_id: int) -> ResponseReturnValue:
+        release = queries.get_release_or_404(release_id, _me())
+        body = json_body(StatsReasonSchema())
+        try:
+            step(_me(), release, body["reason"])
+        except operations.ReleaseError as exc:
+            db.session.rollback()
+            _refuse(422, "refused", str(exc))
+        return jsonify(StatsReleaseSchema().dump(_summary(release)))
+
+    name = f"{action}_stats_release"
+    view.__name__ = view.__qualname__ = name
+    view.__doc__ = _DECISION_DOC.format(title=title, summary=summary, description=description)
+    guarded = require(Permission.STATS_RELEASE)(view)
+    bp.add_url_rule(f"/stats/releases/<int:release_id>/{action}", name, guarded, methods=["POST"])
+    return guarded
 
 
-@bp.post("/stats/releases/<int:release_id>/revoke")
-@require(Permission.STATS_RELEASE)
-def revoke_stats_release(release_id: int) -> ResponseReturnValue:
-    """Withdraw a published release with a reason; its figures stay known to later audits.
-    ---
-    post:
-      summary: Revoke a published release
-      security: [{bearer: []}]
-      parameters:
-        - {in: path, name: release_id, required: true, schema: {type: integer}}
-      requestBody:
-        required: true
-        content: {application/json: {schema: StatsReason}}
-      responses:
-        200: {content: {application/json: {schema: StatsRelease}}}
-        400: {content: {application/json: {schema: Error}}}
-        401: {content: {application/json: {schema: Error}}}
-        403: {content: {application/json: {schema: Error}}}
-        404: {content: {application/json: {schema: Error}}}
-        415: {content: {application/json: {schema: Error}}}
-        422: {content: {application/json: {schema: ValidationFailed}}}
-    """
-    return _decide(release_id, operations.revoke_release)
+reject_stats_release = _decision(
+    "reject",
+    operations.reject_release,
+    title="Reject a draft with a reason (the drafter may discard their own).",
+    summary="Reject a draft",
+    description="The reason stays with the draft; the audit entry carries the content hash.",
+)
+revoke_stats_release = _decision(
+    "revoke",
+    operations.revoke_release,
+    title="Withdraw a published release with a reason; its figures stay known to later audits.",
+    summary="Revoke a published release",
+    description="The revocation is signed with the centre's release key; reading the release "
+    "afterwards answers with the export whose revocation carries that signature "
+    "(servicestelle.release-revocation/1). An export taken before still verifies as "
+    "published: check the status here.",
+)

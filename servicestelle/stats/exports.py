@@ -14,7 +14,15 @@ Schema ``servicestelle.release/1``:
   ``figures``: ``row``/``col`` (a code, or null for the margin or total), ``key`` (the
   figure's key, stable across tables and releases), ``value`` (a count, or null where
   suppressed — shown as "•");
-- ``content_sha256``, ``signature``, ``public_key``.
+- ``content_sha256``, ``signature``, ``public_key``;
+- ``revocation``: null while the release is published; once it is revoked, the signed
+  revocation (``format`` ``servicestelle.release-revocation/1``, ``centre``, ``period``,
+  ``content_sha256``, ``published_at``, ``revoked_at``, ``reason_hmac_sha256`` — a keyed
+  commitment to the reason, never its text — and ``signature``, Ed25519 under the same key).
+
+The status is signed only by the revocation: an export taken before the revocation says
+"published" and still verifies. Whoever relies on a release asks the source for its current
+status (the API's GET /api/v1/stats/releases/<id> answers with the revocation).
 """
 
 from __future__ import annotations
@@ -90,6 +98,23 @@ class _Base64(fields.Field):
             raise ValidationError("not base64") from None
 
 
+_HASH = validate.Regexp(r"^[0-9a-f]{64}$")
+_PERIOD = validate.Regexp(r"^[0-9]{4}(-(Q[1-4]|H[12]))?$")
+
+
+class RevocationSchema(Schema):
+    """The signed revocation of a release (signing.revocation_document and its signature)."""
+
+    format = fields.String(required=True, validate=validate.Equal(signing.REVOCATION_FORMAT))
+    centre = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    period = fields.String(required=True, validate=_PERIOD)
+    content_sha256 = fields.String(required=True, validate=_HASH)
+    published_at = fields.String(required=True, validate=validate.Length(max=40))
+    revoked_at = fields.String(required=True, validate=validate.Length(max=40))
+    reason_hmac_sha256 = fields.String(required=True, validate=_HASH)
+    signature = _Base64(required=True)
+
+
 class ReleaseExportSchema(Schema):
     format = fields.String(required=True, validate=validate.Equal(EXPORT_FORMAT))
     release_id = fields.Integer(required=True)
@@ -103,9 +128,11 @@ class ReleaseExportSchema(Schema):
     revoked = fields.Boolean(required=True)
     published_at = fields.String(required=True)
     content = fields.Nested(ContentSchema, required=True)
-    content_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    content_sha256 = fields.String(required=True, validate=_HASH)
     signature = _Base64(required=True)
     public_key = _Base64(required=True)
+    #: Absent in exports made before revocations were signed: read as null.
+    revocation = fields.Nested(RevocationSchema, allow_none=True, load_default=None)
 
 
 def export_json(release: Release, centre_code: str) -> dict[str, Any]:
@@ -128,15 +155,38 @@ def export_json(release: Release, centre_code: str) -> dict[str, Any]:
         "content_sha256": release.content_hash,
         "signature": release.signature,
         "public_key": release.public_key,
+        "revocation": _revocation(release),
     }
     dumped: dict[str, Any] = ReleaseExportSchema().dump(data)
     return dumped
 
 
+def _revocation(release: Release) -> dict[str, Any] | None:
+    if release.status != ReleaseStatus.REVOKED:
+        return None
+    if release.revocation is None or release.revocation_signature is None:
+        # Revoked before revocations were signed (migration 0009): the export says revoked
+        # and fails verification, which is the honest answer.
+        return None
+    document: dict[str, Any] = json.loads(release.revocation)
+    document.pop("format", None)  # the schema's constant; verify_export puts it back
+    return {
+        "format": signing.REVOCATION_FORMAT,
+        **document,
+        "signature": release.revocation_signature,
+    }
+
+
 def verify_export(data: Mapping[str, Any], public_key: bytes | None = None) -> dict[str, Any]:
-    """Load an export and check its hash and signature (against ``public_key`` where the
-    reader knows the centre's key, else against the key in the export). Raises
-    ValidationError with a field-level message when anything does not match."""
+    """Load an export and check its hash, signature and status (against ``public_key`` where
+    the reader knows the centre's key, else against the key in the export). A status of
+    "revoked" holds only with a revocation signed by the same key for the same release; a
+    valid revocation next to the status "published" is refused too. The verified status is
+    the returned ``status``. Raises ValidationError with a field-level message when anything
+    does not match.
+
+    An export taken before a revocation still verifies as published: only the source knows
+    the current status."""
     loaded: dict[str, Any] = ReleaseExportSchema().load(data)
     if signing.content_hash(loaded["content"]) != loaded["content_sha256"]:
         raise ValidationError({"content_sha256": ["does not match the content"]})
@@ -157,11 +207,54 @@ def verify_export(data: Mapping[str, Any], public_key: bytes | None = None) -> d
         or loaded["content"]["centre"] != loaded["centre"]
     ):
         raise ValidationError({"content": ["period or centre differ from the signed ones"]})
+    _verify_status(loaded)
     return loaded
+
+
+def _verify_status(loaded: Mapping[str, Any]) -> None:
+    revoked = loaded["status"] == ReleaseStatus.REVOKED
+    if loaded["revoked"] != revoked:
+        raise ValidationError({"revoked": ["does not match the status"]})
+    revocation = loaded["revocation"]
+    if revocation is None:
+        if revoked:
+            raise ValidationError({"revocation": ["a revoked release needs its signed revocation"]})
+        return
+    if not revoked:
+        raise ValidationError({"status": ["a revoked release is exported as published"]})
+    for field, name in (
+        ("centre", "centre"),
+        ("period", "period"),
+        ("content_sha256", "content_sha256"),
+        ("published_at", "published_at"),
+    ):
+        if revocation[field] != loaded[name]:
+            raise ValidationError({"revocation": [f"{field} differs from the release's"]})
+    document = signing.revocation_document(
+        centre_code=revocation["centre"],
+        period=revocation["period"],
+        content_hash=revocation["content_sha256"],
+        published_at=revocation["published_at"],
+        revoked_at=revocation["revoked_at"],
+        reason_hmac=revocation["reason_hmac_sha256"],
+    )
+    if not signing.verify(loaded["public_key"], revocation["signature"], document):
+        raise ValidationError({"revocation": ["signature does not verify"]})
 
 
 def _cell(value: int | None) -> str:
     return SUPPRESSED if value is None else str(value)
+
+
+#: A spreadsheet reads a cell that starts with one of these as a formula (OWASP "CSV
+#: injection"); district names are typed by administrators, so every text cell is escaped.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    """A text cell a spreadsheet shows as text: a leading apostrophe before a formula start.
+    Counts never need it (they are ``_cell``'s digits or "•", never negative)."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def table_csv(table: Mapping[str, Any]) -> str:
@@ -171,17 +264,17 @@ def table_csv(table: Mapping[str, Any]) -> str:
     values = {(f["row"], f["col"]): f["value"] for f in table["figures"]}
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([f"# {table['title']}"])
+    writer.writerow([f"# {table['title']}"])  # "#" first: never a formula
     writer.writerow([f"# Zählbasis: {table['basis_label']}"])
     writer.writerow(
         [f"# Mehrfachnennungen möglich: {'ja' if table['multiple_answers'] else 'nein'}"]
     )
     writer.writerow([f"# {SUPPRESSED} = zum Schutz vor Rückrechnung nicht veröffentlicht"])
-    header = ["", *(col["label"] for col in table["cols"])]
+    header = ["", *(_text(col["label"]) for col in table["cols"])]
     has_margin = any(row is None for row, _ in values)
     writer.writerow([*header, "Gesamt"] if cols else ["", "Anzahl"])
     for row in table["rows"]:
-        line = [row["label"], *(_cell(values.get((row["code"], col))) for col in cols)]
+        line = [_text(row["label"]), *(_cell(values.get((row["code"], col))) for col in cols)]
         if cols:
             line.append(
                 _cell(values.get((row["code"], None))) if (row["code"], None) in values else ""
@@ -227,7 +320,7 @@ def dezim_csv(content: Mapping[str, Any]) -> str:
                     content["period"],
                     name,
                     row["code"],
-                    row["label"],
+                    _text(row["label"]),
                     _cell(values.get(row["code"])),
                     table["basis"],
                     "ja" if table["multiple_answers"] else "nein",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -87,6 +88,42 @@ def _earlier(centre_id: int, year: int, besides: int | None = None) -> list[mode
     return earlier
 
 
+def release_k(centre_id: int, year: int) -> tuple[int, int]:
+    """(k for a new draft, the setting): the setting, raised to the k of every earlier
+    published or revoked release of the centre and year. Lowering the setting later must not
+    re-audit cells those releases suppressed with a smaller k: their neighbours would then
+    be published with less protection than the earlier release promised."""
+    setting = services.settings().statistics_k
+    earlier = db.session.scalar(
+        sa.select(sa.func.max(Release.k)).where(
+            Release.centre_id == centre_id,
+            Release.kind == ReleaseKind.RELEASE.value,
+            Release.year == year,
+            Release.status.in_([status.value for status in OUT]),
+        )
+    )
+    return max(setting, earlier or 0), setting
+
+
+def _refuse_unfinished(period: Period) -> None:
+    """A period that has not ended (the centre's local date) is not drafted: its figures
+    will still change, and a change after publication blocks every later release of the
+    year that overlaps it (_refuse_changed)."""
+    if period.has_ended(clock.today()):
+        return
+    raise ReleaseError(
+        str(
+            _l(
+                "%(period)s ist noch nicht abgeschlossen. Seine Zahlen ändern sich noch; "
+                "ändern sie sich nach einer Veröffentlichung, kann danach keine Statistik "
+                "dieses Jahres, die den Zeitraum einschließt, mehr veröffentlicht werden. "
+                "Bitte entwerfen Sie erst nach dem Ende des Zeitraums.",
+                period=period.label(),
+            )
+        )
+    )
+
+
 def _check_supervisor(actor: User) -> None:
     if not actor.can(Permission.STATS_RELEASE) or actor.centre_id is None:
         raise ReleaseError(str(_l("Nur die Leitung einer Beratungsstelle gibt Statistiken frei.")))
@@ -146,18 +183,19 @@ def _refuse_changed(changed: Sequence[tuple[int, Key]], earlier: Sequence[model.
 def draft_release(actor: User, period: Period, table_ids: Sequence[str]) -> Release:
     """Freeze a draft: count, suppress, audit (committed)."""
     _check_supervisor(actor)
+    _refuse_unfinished(period)
     centre = db.session.get_one(Centre, actor.centre_id)  # a user's centre exists (FK)
     counts, dims, tables = sources(centre.id)
     chosen = [table for table in tables if table.id in set(table_ids)]
     if not chosen or len(chosen) != len(set(table_ids)):
         raise ReleaseError(str(_l("Bitte wählen Sie mindestens eine Tabelle aus dem Katalog.")))
-    k = services.settings().statistics_k
     layouts = [layout(table, dims) for table in chosen]
     keys = list(dict.fromkeys(key for lay in layouts for key in lay.all_keys()))
     # Taken before the earlier releases are read: one approved while this draft is computed
     # is then newer than the draft, and its approval check refuses the draft.
     now = clock.now()
     earlier = _earlier(centre.id, period.year)
+    k, k_setting = release_k(centre.id, period.year)
     draft_model = model.build(counts, period, keys, earlier, dims)
     # Only figures of periods this draft overlaps can be differenced against it.
     overlapping = {other.release_id for other in earlier if other.period.overlaps(period)}
@@ -206,7 +244,7 @@ def draft_release(actor: User, period: Period, table_ids: Sequence[str]) -> Rele
         status=ReleaseStatus.DRAFT.value,
         content=signing.canonical(content).decode(),
         content_hash=signing.content_hash(content),
-        audit=json.dumps(_stored_audit(protection), sort_keys=True),
+        audit=json.dumps(_stored_audit(protection, k_setting), sort_keys=True),
         audit_passed=protection.audit.passed,
         drafted_by=actor.id,
         drafted_at=now,
@@ -221,21 +259,27 @@ def draft_release(actor: User, period: Period, table_ids: Sequence[str]) -> Rele
         tables=len(chosen),
         suppressed=len(suppressed),
         audit_passed=protection.audit.passed,
+        k=k,
+        content_sha256=release.content_hash,
     )
     db.session.commit()
     log.info(
-        "release drafted: id=%s period=%s suppressed=%s passed=%s",
+        "release drafted: id=%s period=%s k=%s (setting %s) suppressed=%s passed=%s",
         release.id,
         period.code,
+        k,
+        k_setting,
         len(suppressed),
         protection.audit.passed,
     )
     return release
 
 
-def _stored_audit(protection: disclosure.Protection) -> dict[str, Any]:
-    """The audit as stored and shown: intervals and reasons, never a suppressed value."""
+def _stored_audit(protection: disclosure.Protection, k_setting: int) -> dict[str, Any]:
+    """The audit as stored and shown: intervals and reasons, never a suppressed value; and
+    the k setting of the day (the audit's k is higher where an earlier release's was)."""
     stored: dict[str, Any] = protection.to_json()
+    stored["k_setting"] = k_setting
     for cell in stored["audit"]["cells"]:
         del cell["value"]
         if not cell["safe"]:
@@ -263,11 +307,34 @@ def _own_release(actor: User, release: Release) -> None:
 
 
 def _lock_centre(centre_id: int) -> Centre:
-    """Serialise approvals of one centre (PostgreSQL row lock; SQLite writes serialise)."""
-    centre = db.session.scalars(
+    """Serialise approvals of one centre: on PostgreSQL a row lock; on SQLite a no-op write
+    of the centre's row, which takes the database's write lock (the driver opens its deferred
+    transaction at the first write, so every read after it sees whatever an approval that
+    held the lock before us committed, and nobody commits until we do)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        try:
+            db.session.execute(
+                sa.update(Centre)
+                .where(Centre.id == centre_id)
+                .values(id=Centre.id)
+                .execution_options(synchronize_session=False)
+            )
+        except sa.exc.OperationalError:
+            # "database is locked" after the busy timeout, or a stale snapshot: no value in it.
+            db.session.rollback()
+            log.warning("approval: the SQLite write lock was not free; refused, try again")
+            raise ReleaseError(
+                str(
+                    _l(
+                        "Gerade wird eine andere Freigabe gespeichert. Bitte versuchen Sie "
+                        "es in einem Moment noch einmal."
+                    )
+                )
+            ) from None
+        return db.session.scalars(sa.select(Centre).where(Centre.id == centre_id)).one()
+    return db.session.scalars(
         sa.select(Centre).where(Centre.id == centre_id).with_for_update()
     ).one()
-    return centre
 
 
 def approve_release(actor: User, release: Release) -> None:
@@ -348,7 +415,7 @@ def approve_release(actor: User, release: Release) -> None:
         raise ReleaseError(str(_l("Über diesen Entwurf wurde bereits entschieden.")))
     db.session.expire(release)
     event = AuditEvent.STATS_PACKAGE_APPROVE if is_package else AuditEvent.STATS_RELEASE_APPROVE
-    _record(event, actor, release, period=release.period)
+    _record(event, actor, release, period=release.period, content_sha256=release.content_hash)
     db.session.commit()
     log.info("release published: id=%s period=%s", release.id, release.period)
 
@@ -372,23 +439,79 @@ def reject_release(actor: User, release: Release, reason: str) -> None:
     release.decided_by = actor.id
     release.decided_at = clock.now()
     release.reason = text
-    _record(AuditEvent.STATS_RELEASE_REJECT, actor, release, period=release.period)
+    _record(
+        AuditEvent.STATS_RELEASE_REJECT,
+        actor,
+        release,
+        period=release.period,
+        content_sha256=release.content_hash,
+    )
     db.session.commit()
 
 
 def revoke_release(actor: User, release: Release, reason: str) -> None:
-    """Withdraw a published release with a reason (committed). Its figures stay known to the
-    disclosure model: whoever saw them still has them."""
+    """Withdraw a published release with a reason, signing the revocation (committed). Its
+    figures stay known to the disclosure model: whoever saw them still has them."""
     _own_release(actor, release)
     text = _reason(reason)
-    if release.status != ReleaseStatus.PUBLISHED.value:
+    if (
+        release.status != ReleaseStatus.PUBLISHED.value
+        or release.kind != ReleaseKind.RELEASE.value
+        or release.decided_at is None
+    ):
         raise ReleaseError(str(_l("Nur eine veröffentlichte Statistik kann widerrufen werden.")))
-    release.status = ReleaseStatus.REVOKED.value
-    release.revoked_by = actor.id
-    release.revoked_at = clock.now()
-    release.reason = text
-    _record(AuditEvent.STATS_RELEASE_REVOKE, actor, release, period=release.period)
+    centre = db.session.get_one(Centre, release.centre_id)
+    now = clock.now()
+    salt = os.urandom(signing.REASON_SALT_BYTES)
+    document = signing.revocation_document(
+        centre_code=centre.code,
+        period=release.period,
+        content_hash=release.content_hash,
+        published_at=release.decided_at.isoformat(),
+        revoked_at=now.isoformat(),
+        reason_hmac=signing.reason_commitment(salt, text),
+    )
+    signature, public = signing.sign(centre.code, document)
+    if public != release.public_key:
+        # The keyring's release key is not the one that signed the release: a reader could
+        # not check the revocation against the release's key.
+        log.error("release %s: the release key changed since publication", release.id)
+        raise ReleaseError(
+            str(
+                _l(
+                    "Der Signaturschlüssel der Beratungsstelle ist nicht mehr der, mit dem "
+                    "diese Statistik signiert wurde; der Widerruf kann nicht signiert werden. "
+                    "Bitte wenden Sie sich an die Administration."
+                )
+            )
+        )
+    moved = db.session.execute(
+        sa.update(Release)
+        .where(Release.id == release.id, Release.status == ReleaseStatus.PUBLISHED.value)
+        .values(
+            status=ReleaseStatus.REVOKED.value,
+            revoked_by=actor.id,
+            revoked_at=now,
+            reason=text,
+            revocation=document.decode(),
+            revocation_signature=signature,
+            revocation_salt=salt,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise ReleaseError(str(_l("Diese Statistik wurde bereits widerrufen.")))
+    db.session.expire(release)
+    _record(
+        AuditEvent.STATS_RELEASE_REVOKE,
+        actor,
+        release,
+        period=release.period,
+        content_sha256=release.content_hash,
+    )
     db.session.commit()
+    log.info("release revoked: id=%s period=%s", release.id, release.period)
 
 
 #: What a published release is exported as (stats/downloads.py, the API).
@@ -399,7 +522,7 @@ def record_export(actor: User, release: Release, fmt: str, table: str | None = N
     """Audit one download of a published or revoked release (committed)."""
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format: {fmt}")
-    details: dict[str, object] = {"format": fmt}
+    details: dict[str, object] = {"format": fmt, "content_sha256": release.content_hash}
     if table is not None:
         details["table"] = table
     _record(AuditEvent.STATS_RELEASE_EXPORT, actor, release, **details)

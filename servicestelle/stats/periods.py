@@ -8,7 +8,9 @@ per figure and quarter links a year release to its quarter and half-year release
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
@@ -98,6 +100,16 @@ class Period:
         """First and last month as 'YYYY-MM'."""
         quarters = self.quarters
         return quarters[0].months[0], quarters[-1].months[1]
+
+    @property
+    def last_day(self) -> date:
+        """The period's last calendar day."""
+        last_month = self.quarters[-1].number * 3
+        return date(self.year, last_month, monthrange(self.year, last_month)[1])
+
+    def has_ended(self, today: date) -> bool:
+        """Whether the period is over on ``today`` (the centre's local date, clock.today())."""
+        return today > self.last_day
 
     def overlaps(self, other: Period) -> bool:
         return bool(set(self.quarters) & set(other.quarters))

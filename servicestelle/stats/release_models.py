@@ -55,7 +55,8 @@ class Release(Base):
     catalogue_version: Mapped[int] = classified("none", Integer)
     #: Table ids, comma-separated, in catalogue order.
     table_ids: Mapped[str] = classified("none", String(400))
-    #: Minimum count of a published cell (the setting at drafting time).
+    #: Minimum count of a published cell: the setting at drafting time, raised to the k of
+    #: every earlier release of the centre and year (operations.release_k).
     k: Mapped[int] = classified("none", Integer)
     status: Mapped[str] = classified("none", String(16), default=ReleaseStatus.DRAFT.value)
     #: Canonical JSON of the tables: counts, suppressed cells as null (aggregates only).
@@ -77,6 +78,14 @@ class Release(Base):
     signature: Mapped[bytes | None] = classified("none", LargeBinary(64), nullable=True)
     #: The centre's release public key at signing (raw 32 bytes).
     public_key: Mapped[bytes | None] = classified("none", LargeBinary(32), nullable=True)
+    #: The signed revocation document (signing.revocation_document, canonical JSON): ids,
+    #: times, hashes and a keyed commitment to the reason, never the reason's text.
+    revocation: Mapped[str | None] = classified("none", Text, nullable=True)
+    #: Ed25519 signature over ``revocation`` under the centre's release key.
+    revocation_signature: Mapped[bytes | None] = classified("none", LargeBinary(64), nullable=True)
+    #: The random key of the reason's commitment (signing.reason_commitment): lets the centre
+    #: prove the reason it signed; it never leaves the database.
+    revocation_salt: Mapped[bytes | None] = classified("none", LargeBinary(16), nullable=True)
 
     @property
     def table_list(self) -> list[str]:

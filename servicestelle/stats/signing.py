@@ -2,7 +2,9 @@
 
 A published release is signed over a canonical document (its content hash, centre, period,
 catalogue version, k and publication time), so that a coordinator or a reader of the JSON
-export can check that the figures are the ones the centre approved, byte for byte.
+export can check that the figures are the ones the centre approved, byte for byte. A
+revocation is signed by the same key over a document of its own format (centre, period,
+content hash, publication and revocation time, a keyed commitment to the reason).
 
 The private key is never stored: it is derived with HKDF from the keyring's named
 ``release-signing`` key and the centre's code, so a keyring backup restores it and rotating
@@ -13,6 +15,7 @@ coordinator registers.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -26,6 +29,11 @@ from servicestelle import services
 
 KEY_NAME = "release-signing"
 DOCUMENT_FORMAT = "servicestelle.release-signature/1"
+#: A revocation is signed over a document of its own format: neither signature ever passes
+#: for the other (nor for a coordinator package's, package_format.SIGNATURE_FORMAT).
+REVOCATION_FORMAT = "servicestelle.release-revocation/1"
+#: Bytes of the random key of a revocation reason's commitment (reason_commitment).
+REASON_SALT_BYTES = 16
 
 
 def canonical(value: Any) -> bytes:
@@ -73,6 +81,39 @@ def signed_document(
             "k": k,
             "content_sha256": content_hash,
             "published_at": published_at,
+        }
+    )
+
+
+def reason_commitment(salt: bytes, reason: str) -> str:
+    """HMAC-SHA256 (hex) of a revocation reason under a random per-revocation key.
+
+    A reason may name a person, so the signed revocation carries this commitment, never the
+    text. A bare SHA-256 would let any reader of an export confirm a guessed reason; without
+    the salt (kept in the centre's database) a reader learns nothing, and the centre can
+    still prove which reason it signed by showing reason and salt to an auditor."""
+    return hmac.new(salt, reason.encode(), hashlib.sha256).hexdigest()
+
+
+def revocation_document(
+    *,
+    centre_code: str,
+    period: str,
+    content_hash: str,
+    published_at: str,
+    revoked_at: str,
+    reason_hmac: str,
+) -> bytes:
+    """The signed statement that the release with this content hash is revoked."""
+    return canonical(
+        {
+            "format": REVOCATION_FORMAT,
+            "centre": centre_code,
+            "period": period,
+            "content_sha256": content_hash,
+            "published_at": published_at,
+            "revoked_at": revoked_at,
+            "reason_hmac_sha256": reason_hmac,
         }
     )
 

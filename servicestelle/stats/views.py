@@ -134,7 +134,9 @@ def _release_page(
         release=release,
         content=content,
         period=period,
-        period_open=period.months[1] >= clock.today().strftime("%Y-%m"),
+        # Drafts of unfinished periods are refused since; older ones still say so.
+        period_open=not period.has_ended(clock.today()),
+        k_setting=json.loads(release.audit).get("k_setting"),
         tables=tables,
         charts=charts,
         audit=audit,
