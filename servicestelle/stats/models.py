@@ -17,12 +17,13 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped
 
+from servicestelle.catalogue import KEINE_ANGABE
 from servicestelle.db import Base, classified
 
 #: Codes joined in one column; ";" never occurs in a code.
 SEPARATOR = ";"
 #: The code of an empty selection (catalogue.KEINE_ANGABE), in every dimension.
-NO_ANSWER = "keine_angabe"
+NO_ANSWER = KEINE_ANGABE.code
 PSEUDONYM_BYTES = 32
 RESPONDENT_TOKEN_BYTES = 16
 

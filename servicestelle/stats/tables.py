@@ -26,8 +26,8 @@ from servicestelle import catalogue
 from servicestelle.catalogue import CodeList
 
 CATALOGUE_VERSION = 1
-NO_ANSWER = "keine_angabe"
-OTHER = "anderes"
+NO_ANSWER = catalogue.KEINE_ANGABE.code
+OTHER = catalogue.ANDERES.code
 
 
 class Basis(StrEnum):
