@@ -17,6 +17,8 @@ import sqlalchemy as sa
 
 from servicestelle.api.operations import create_token
 from servicestelle.auth.models import User
+from servicestelle.cases import operations as case_operations
+from servicestelle.cases import payload
 from servicestelle.cases.models import Case
 from servicestelle.centres import operations
 from servicestelle.centres.models import District
@@ -24,6 +26,7 @@ from servicestelle.extensions import db
 from servicestelle.roles import Role
 from tests.conftest import https_client, login, post_form
 from tests.support import audit_log
+from tests.support.cases import acting_as, load
 
 REGISTER = "/stadtteile"
 #: A page every role may open, for the CSRF token of a form posted elsewhere.
@@ -350,7 +353,9 @@ def test_a_forged_district_is_refused_on_a_new_case(
 
     page = text_of(response)
     assert response.status_code == 400
-    assert error_of(page, "incident_district_code") == NOT_OFFERED
+    # Something that is not even a code fails the payload's shape check before the register.
+    expected = "Bitte wählen Sie einen Eintrag aus der Liste." if code == "Eving!" else NOT_OFFERED
+    assert error_of(page, "incident_district_code") == expected
     assert 'value="Sternschnuppe"' in page  # what was typed is still there
     assert count_cases(app) == 0
 
@@ -508,6 +513,68 @@ def test_the_api_keeps_a_retired_district_on_its_case_only(app, register, other_
     assert read["content"]["incident"]["district_code"] == "hombruch"
     assert read["content"]["account"]["narrative"] == "Zweite Fassung"
     assert api.get(f"/api/v1/cases/{other}").get_json()["content_version"] == 1
+
+
+# --- the operations: every way of saving a case ------------------------------------------------
+
+
+def _stored_district(app: Any, user_id: int, case_id: int) -> str:
+    with acting_as(app, user_id):
+        opened = case_operations.open_sealed(load(user_id, case_id))
+        return str(opened.payload["incident"]["district_code"])
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["fremd", "gibt_es_nicht", "altstadt"],
+    ids=["other-centre", "unknown", "retired"],
+)
+def test_the_operation_refuses_a_new_case_naming_a_district_not_offered(
+    app, register, other_centre, make_user, code
+):
+    user = make_user(Role.COUNSELLOR, username="beraterin.ops")
+    mark = audit_log.head(app)
+
+    with (
+        acting_as(app, user.id) as actor,
+        pytest.raises(case_operations.DistrictNotOffered) as refused,
+    ):
+        case_operations.create_case(actor, payload.load_payload(_content(code)))
+
+    assert refused.value.messages == {"incident": {"district_code": [NOT_OFFERED]}}
+    assert count_cases(app) == 0
+    assert audit_log.entries(app, after=mark) == []
+
+
+def test_the_operation_keeps_a_retired_district_on_its_case_only(
+    app, register, other_centre, make_user
+):
+    user = make_user(Role.COUNSELLOR, username="beraterin.ops")
+    with acting_as(app, user.id) as actor:
+        kept = case_operations.create_case(actor, payload.load_payload(_content("hombruch"))).id
+        other = case_operations.create_case(actor, payload.load_payload(_content(""))).id
+    set_active(app, register.id, "hombruch", False)
+
+    def save(case_id: int, code: str) -> None:
+        with acting_as(app, user.id):
+            case_operations.update_case(
+                load(user.id, case_id),
+                payload.load_payload(_content(code, "Zweite Fassung")),
+                case_operations.Metadata(),
+                based_on=1,
+            )
+
+    for code in ("hombruch", "fremd", "altstadt"):
+        with pytest.raises(case_operations.DistrictNotOffered):
+            save(other, code)
+    with app.app_context():
+        assert db.session.get(Case, other).content_version == 1
+    assert _stored_district(app, user.id, other) == ""
+
+    save(kept, "hombruch")
+    with app.app_context():
+        assert db.session.get(Case, kept).content_version == 2
+    assert _stored_district(app, user.id, kept) == "hombruch"
 
 
 # --- the demo ---------------------------------------------------------------------------------

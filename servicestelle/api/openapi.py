@@ -23,7 +23,7 @@ DOCUMENTED_ENDPOINTS = (
     "api.revoke_token",
     "api.list_users",
     "api.list_districts",
-    # servicestelle/api/cases.py
+    # servicestelle/api/cases.py and cases_*.py
     "api.list_cases",
     "api.search_cases",
     "api.create_case",

@@ -3,6 +3,9 @@
 The audit entry is written in the same transaction as the change (or the read), so that a
 failed audit write leaves nothing behind. Reading sealed content writes exactly one
 ``case:content:read`` entry with its purpose, whatever the page shows of it.
+
+Saving a case checks its district against the centre's register here, not in the form or
+the API, so that no way of saving a case (the pages, the API, the demo data) skips it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from audit import AuditEvent
@@ -24,6 +28,8 @@ from servicestelle.cases import indexes, statistics, vault
 from servicestelle.cases import payload as payload_rules
 from servicestelle.cases.access import OBJECT_TYPE, CaseAccess
 from servicestelle.cases.models import Case, CaseMember
+from servicestelle.centres.operations import DISTRICT_CODE
+from servicestelle.centres.queries import get_district_by_code
 from servicestelle.database import rowcount
 from servicestelle.extensions import db
 from servicestelle.permissions import Permission
@@ -40,6 +46,24 @@ class CaseError(ValueError):
 
 class StaleEdit(CaseError):
     """Someone saved the case after this form was opened."""
+
+
+#: Also the answer for another centre's code: which codes exist elsewhere stays unsaid.
+DISTRICT_NOT_OFFERED = _l(
+    "Diesen Stadtteil oder Kreis bietet Ihre Beratungsstelle nicht an. Bitte wählen Sie einen aus der Liste."
+)
+
+
+class DistrictNotOffered(ValidationError):
+    """The case names a district its centre does not offer for it. Nothing was saved.
+
+    A field error, not a CaseError: shaped like the payload's own messages
+    (``{"incident": {"district_code": [...]}}``), so the form puts it next to the field and
+    the API answers it as any invalid field.
+    """
+
+    def __init__(self) -> None:
+        super().__init__({"incident": {"district_code": [str(DISTRICT_NOT_OFFERED)]}})
 
 
 @dataclass(frozen=True)
@@ -117,6 +141,7 @@ def create_case(actor: User, content: Mapping[str, Any], meta: Metadata = Metada
     if not actor.can(Permission.CASE_WORK):
         raise CaseError(str(_l("Nur Beratende legen Fälle an.")))
     checked = payload_rules.load_payload(content)
+    check_district(actor.centre_id, checked["incident"]["district_code"])
     opened_on, closed_on = _check_metadata(meta, checked)
     for attempt in range(_REFERENCE_ATTEMPTS):
         try:
@@ -204,6 +229,8 @@ def update_case(
     """Replace the payload and metadata, unless someone saved in between (committed)."""
     case = access.case
     checked = payload_rules.load_payload(content)
+    code = checked["incident"]["district_code"]
+    check_district(case.centre_id, code, kept=kept_district(access, code))
     opened_on, closed_on = _check_metadata(meta, checked)
     opened = vault.open_vault(case.id)
     claimed = db.session.execute(
@@ -233,6 +260,39 @@ def update_case(
         _audit(AuditEvent.CASE_RECORD_UPDATE, case, access.user, access=access)
     db.session.commit()
     return case
+
+
+# --- the district (``incident.district_code``) ------------------------------------------------
+#
+# The payload schema checks a code's shape only: it cannot know the centre. A case may name an
+# active district of its centre, or keep the retired one it already names (kept, not chosen
+# anew). Districts are never deleted, so a code once saved stays the centre's.
+
+
+def kept_district(access: CaseAccess, code: str) -> str:
+    """``code`` if it is a retired district of the case's centre that the case already names;
+    "" otherwise.
+
+    Only then is the stored payload decrypted, without an audit entry of its own: this is
+    part of saving the case, and the save writes the request's entry (``case:record:update``).
+    Nothing of what was decrypted is shown; the caller learns only whether the code is kept.
+    """
+    if not DISTRICT_CODE.fullmatch(code):
+        return ""  # none chosen, or no code at all (the payload schema says so)
+    district = get_district_by_code(access.case.centre_id, code)
+    if district is None or district.is_active:
+        return ""
+    stored = open_sealed(access).payload["incident"].get("district_code", "")
+    return code if stored == code else ""
+
+
+def check_district(centre_id: int, code: str, *, kept: str = "") -> None:
+    """Refuse a district code the centre does not offer for this case (DistrictNotOffered)."""
+    if not code or (kept and code == kept):
+        return
+    district = get_district_by_code(centre_id, code) if DISTRICT_CODE.fullmatch(code) else None
+    if district is None or not district.is_active:
+        raise DistrictNotOffered
 
 
 # --- team ---------------------------------------------------------------------------------

@@ -26,7 +26,8 @@ from servicestelle.cases import (
     views_parts,
 )
 from servicestelle.cases.access import CaseAccess
-from servicestelle.cases.forms import CaseForm, FilterForm, SearchForm
+from servicestelle.cases.forms import CaseForm
+from servicestelle.cases.forms_list import FilterForm, SearchForm
 from servicestelle.cases.queries import CaseFilter, CasePage
 from servicestelle.cases.views_common import bp, load, me, to_case, unreadable
 from servicestelle.extensions import db
@@ -146,7 +147,6 @@ def new() -> ResponseReturnValue:
         return _form_page(form, None, 400 if form.is_submitted() else 200)
     content = forms.to_payload(form)
     try:
-        districts.check(centre_id, content["incident"]["district_code"])
         case = operations.create_case(me(), content, forms.metadata(form))
     except (ValidationError, operations.CaseError) as exc:
         return _form_page(form, None, _refusal(form, exc))
@@ -183,7 +183,6 @@ def edit(case_id: int) -> ResponseReturnValue:
         return _form_page(form, access, 400)
     content = forms.to_payload(form)
     try:
-        districts.check(case.centre_id, content["incident"]["district_code"], kept=kept)
         operations.update_case(
             access,
             content,

@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired
 from servicestelle.auth.freshness import fresh_auth_required
 from servicestelle.cases import art15, vault
 from servicestelle.cases.access import OBJECT_TYPE, CaseAccess
-from servicestelle.cases.forms import choices_of
+from servicestelle.cases.forms_fields import choices_of
 from servicestelle.cases.views_common import bp, load, unreadable
 from servicestelle.permissions import Permission, require
 from servicestelle.security import deny_out_of_scope

@@ -19,15 +19,14 @@ from servicestelle.auth.models import User
 from servicestelle.cases import access as case_access
 from servicestelle.cases import break_glass, forms, operations, queries, vault, views_content
 from servicestelle.cases.access import CaseAccess, Reach
-from servicestelle.cases.forms import (
+from servicestelle.cases.forms_case import (
     KIND_LABELS,
     BreakGlassForm,
     BreakGlassReasonForm,
-    FollowUpForm,
     LegalHoldForm,
     MemberForm,
-    WithdrawForm,
 )
+from servicestelle.cases.forms_parts import FollowUpForm, WithdrawForm
 from servicestelle.cases.models import Case
 from servicestelle.cases.operations import CaseError, OpenedCase
 from servicestelle.cases.views_common import bp, first_error, load, me, to_case, unreadable

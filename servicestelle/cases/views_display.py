@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from servicestelle import catalogue, clock
 from servicestelle.cases import deadlines, filetypes
-from servicestelle.cases.forms import DistrictSpec, SelectionSpec, ValueSpec
+from servicestelle.cases.forms_specs import DistrictSpec, SelectionSpec, ValueSpec
 from servicestelle.catalogue import CodeList
 
 FILE_TYPE_LABELS = {filetype.media_type: filetype.label for filetype in filetypes.ALLOWED}

@@ -19,7 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from servicestelle import catalogue, services
 from servicestelle.cases import parts, vault
 from servicestelle.cases.access import CaseAccess
-from servicestelle.cases.forms import (
+from servicestelle.cases.forms_parts import (
     ConsentForm,
     ContactForm,
     DeadlineForm,
