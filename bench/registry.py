@@ -9,6 +9,7 @@ from bench import (
     crypto_seal,
     password_load,
     passwords,
+    stats_centre,
     stats_rebuild,
     stats_release,
 )
@@ -22,4 +23,5 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("case-pages", case_pages.cases),
     Benchmark("stats-release", stats_release.cases),
     Benchmark("stats-rebuild", stats_rebuild.cases),
+    Benchmark("stats-centre", stats_centre.cases),
 )
