@@ -49,10 +49,17 @@ class AuditEvent(StrEnum):
     CASE_RECORD_DELETE = "case:record:delete"
     CASE_RECORD_EXPORT = "case:record:export"
     CASE_RECORD_UPDATE = "case:record:update"
+    #: A registered centre moved to another region or had its release key replaced
+    #: (details name the changed fields, never a key).
+    COORDINATOR_CENTRE_CHANGE = "coordinator:centre:change"
     #: A coordinator registered a centre's release public key (its packages verify with it).
     COORDINATOR_CENTRE_REGISTER = "coordinator:centre:register"
     #: A centre's package imported (or refused: outcome failure, details name the reason).
     COORDINATOR_PACKAGE_IMPORT = "coordinator:package:import"
+    #: The counts of the packages of years before a limit deleted (retention); rows kept.
+    COORDINATOR_PACKAGE_PURGE = "coordinator:package:purge"
+    #: An imported package withdrawn so that the centre can send a corrected one (or refused).
+    COORDINATOR_PACKAGE_WITHDRAW = "coordinator:package:withdraw"
     CRYPTO_KEK_RETIRE = "crypto:kek:retire"
     CRYPTO_KEK_ROTATE = "crypto:kek:rotate"
     ORG_CENTRE_CREATE = "org:centre:create"

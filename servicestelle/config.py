@@ -176,6 +176,9 @@ class Settings:
     #: A centre's coordinator packages are encrypted to this X25519 public key (raw 32 bytes;
     #: `servicestelle coordinator public-key` prints it on the coordinator's instance).
     coordinator_public_key: bytes | None = None
+    #: On a coordinator, a statewide cell is published only if at least this many centres
+    #: count it (else one centre's own count shows through); never below 2.
+    coordinator_min_centres: int = 3
 
     @property
     def audit_signing_key_path(self) -> Path:
@@ -248,6 +251,11 @@ class Settings:
         if self.mode not in MODES:
             raise ConfigError(
                 f"SERVICESTELLE_MODE must be one of {', '.join(MODES)}, not {self.mode!r}"
+            )
+        if not 2 <= self.coordinator_min_centres <= 100:
+            raise ConfigError(
+                "SERVICESTELLE_COORDINATOR_MIN_CENTRES must be between 2 and 100 (a statewide "
+                "figure of one centre is that centre's own count)"
             )
         key = self.coordinator_public_key
         if key is not None and len(key) != COORDINATOR_KEY_BYTES:
@@ -388,6 +396,9 @@ class Settings:
             document_max_bytes=_int(env, "DOCUMENT_MAX_BYTES", cls.document_max_bytes),
             mode=env.get(ENV_PREFIX + "MODE") or cls.mode,  # type: ignore[arg-type]  # validated
             coordinator_public_key=_base64(env, "COORDINATOR_PUBLIC_KEY"),
+            coordinator_min_centres=_int(
+                env, "COORDINATOR_MIN_CENTRES", cls.coordinator_min_centres
+            ),
         )
         settings.validate()
         return settings

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,13 @@ from tests.support.coordinator import user
 from tests.support.stats import add_records
 
 STATEWIDE_TABLES = ["faelle", "alter", "regionen"]
+#: Periods are drafted once they have ended (stats.operations): the tests run in 2027.
+AFTER_2026 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _year_2026_over(clock) -> None:  # type: ignore[no-untyped-def]
+    clock.moment = AFTER_2026
 
 
 # --- two instances -------------------------------------------------------------------------
@@ -53,8 +61,20 @@ def coordinator_url(request, backend, tmp_path) -> Iterator[str]:  # type: ignor
 
 
 @pytest.fixture
-def coordinator(tmp_path: Path, coordinator_url: str, clock) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
-    settings = conftest.make_settings(tmp_path / "coordinator", coordinator_url, mode="coordinator")
+def min_centres() -> int:
+    """SERVICESTELLE_COORDINATOR_MIN_CENTRES here: most tests have two centres (the default
+    of three is tested in test_coordinator_corrections)."""
+    return 2
+
+
+@pytest.fixture
+def coordinator(tmp_path: Path, coordinator_url: str, clock, min_centres: int) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+    settings = conftest.make_settings(
+        tmp_path / "coordinator",
+        coordinator_url,
+        mode="coordinator",
+        coordinator_min_centres=min_centres,
+    )
     application = create_app(settings, clock=clock)
     application.config["TESTING"] = True
     yield application
@@ -282,11 +302,15 @@ def test_statewide_release_sums_the_centres_packages_suppresses_and_needs_four_e
         regions = next(t for t in content["tables"] if t["id"] == "regionen")
         assert regions["row_dimension"] == REGION
         assert [row["label"] for row in regions["rows"]] == ["Ostwestfalen-Lippe", "Ruhrgebiet"]
+        # One centre per region: each region's figure is that centre's own count, suppressed
+        # however large (SERVICESTELLE_COORDINATOR_MIN_CENTRES).
         assert _figures(content, "regionen") == {
             (None, None): 73,
-            ("owl", None): 44,
-            ("ruhr", None): 29,
+            ("owl", None): None,
+            ("ruhr", None): None,
         }
+        forced = json.loads(draft.audit)["forced"]
+        assert "opened|region=owl" in forced and "opened|region=ruhr" in forced
         # Four eyes hold on the coordinator too.
         with pytest.raises(operations.ReleaseError, match="Vier Augen"):
             operations.approve_release(user(office.drafter), draft)
@@ -321,10 +345,12 @@ def test_a_statewide_draft_without_packages_or_with_contradicting_ones_is_refuse
 ):
     _populate(app, centre, nord)
     _register(coordinator, app, "TEST", "owl", "OWL")
+    _register(coordinator, app, "NORD", "owl", "OWL")
     office = support.office(coordinator)
     with coordinator.app_context(), pytest.raises(operations.ReleaseError, match="kein Paket"):
         operations.draft_release(user(office.drafter), Period.parse("2026-Q1"), ["alter"])
     _import(coordinator, support.package_file(app, support.approved_package(app, *leads["test"])))
+    _import(coordinator, support.package_file(app, support.approved_package(app, *leads["nord"])))
     with coordinator.app_context():
         quarter = operations.draft_release(user(office.drafter), Period.parse("2026-Q1"), ["alter"])
         assert _figures(json.loads(quarter.content), "alter")[("u18", None)] is None
@@ -351,6 +377,8 @@ def test_a_statewide_draft_without_packages_or_with_contradicting_ones_is_refuse
     clock.advance(seconds=60)
     year = support.package_file(app, support.approved_package(app, *leads["test"], "2026"))
     _import(coordinator, year)
+    nord_year = support.package_file(app, support.approved_package(app, *leads["nord"], "2026"))
+    _import(coordinator, nord_year)
     with coordinator.app_context(), pytest.raises(operations.ReleaseError, match="passen nicht"):
         operations.draft_release(user(office.drafter), Period.parse("2026"), ["alter"])
 

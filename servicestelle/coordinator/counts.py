@@ -5,9 +5,16 @@ A statewide figure of a period is the sum of that figure over the packages of ex
 period (a year is never summed from quarter packages: repeated respondents do not add up
 over quarters). A package's tables are complete (the import checks each against the
 catalogue), so a figure a package covers is there, zeros included; a figure no table of a
-package covers is refused rather than counted as 0. A region's figure sums the packages of
-the centres registered in that region; every centre is in exactly one region, so the region
-dimension is single-select and complete.
+package covers is refused rather than counted as 0. A region's figure sums the packages
+imported in that region: the region is frozen on the package when it is imported, so moving
+a centre later changes no figure of a period already imported. Every package is in exactly
+one region, so the region dimension is single-select and complete. Withdrawn packages count
+nowhere; a period whose counts were purged (retention) cannot be counted again.
+
+A statewide figure to which fewer than ``SERVICESTELLE_COORDINATOR_MIN_CENTRES`` centres
+contribute a positive count is (nearly) one centre's own count, which that centre's own
+release may have suppressed: ``PackageCounts.sensitive`` names those cells, and the draft
+suppresses them whatever their size.
 
 Repeated respondents statewide are the sums of the centres' figures: "repeated" means
 repeated within one centre. Respondent tokens are keyed per centre and cannot be matched
@@ -24,6 +31,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from servicestelle import services
 from servicestelle.coordinator.models import ImportedPackage, RegisteredCentre
 from servicestelle.extensions import db
 from servicestelle.stats.keys import Key
@@ -39,7 +47,8 @@ REGION_TABLE = Table(
     Basis.OPENED,
     rows=REGION,
     note=_l(
-        "Jede Stelle zählt in ihrer Region. Die Region wird mit keinem anderen Merkmal gekreuzt."
+        "Jede Stelle zählt in der Region, in der sie registriert war, als ihr Paket für den "
+        "Zeitraum eingespielt wurde. Die Region wird mit keinem anderen Merkmal gekreuzt."
     ),
 )
 
@@ -65,15 +74,21 @@ STATEWIDE_TABLES: tuple[Table, ...] = tuple(_statewide(table) for table in TABLE
 
 
 def region_dimension() -> Dimension:
-    """The regions of the registry, by name."""
-    rows = db.session.execute(
-        sa.select(RegisteredCentre.region_code, RegisteredCentre.region_name)
-        .distinct()
-        .order_by(RegisteredCentre.region_name, RegisteredCentre.region_code)
+    """The regions of the registry and of the packages counted (a region all of whose
+    centres moved away keeps the figures imported in it), by name."""
+    registry = db.session.execute(
+        sa.select(RegisteredCentre.region_code, RegisteredCentre.region_name).distinct()
     )
-    labels = {code: name for code, name in rows}
+    imported = db.session.execute(
+        sa.select(ImportedPackage.region_code, ImportedPackage.region_name)
+        .where(ImportedPackage.withdrawn_at.is_(None))
+        .distinct()
+    )
+    labels = {code: name for code, name in imported}
+    labels.update({code: name for code, name in registry})  # the registry's name wins
+    ordered = dict(sorted(labels.items(), key=lambda item: (item[1], item[0])))
     return Dimension(
-        REGION, _l("Region"), multiple=False, codes=tuple(labels), labels=labels, complete=True
+        REGION, _l("Region"), multiple=False, codes=tuple(ordered), labels=ordered, complete=True
     )
 
 
@@ -85,20 +100,45 @@ class _Package:
 
 
 def _packages(period: Period) -> list[_Package]:
+    """The counted packages of exactly this period, each in the region it was imported in.
+
+    On PostgreSQL the rows are share-locked until the draft commits: a withdrawal or purge
+    running meanwhile waits, then sees the draft and refuses (coordinator.operations)."""
     rows = db.session.execute(
-        sa.select(RegisteredCentre.code, RegisteredCentre.region_code, ImportedPackage.content)
+        sa.select(RegisteredCentre.code, ImportedPackage.region_code, ImportedPackage.content)
         .join(RegisteredCentre, ImportedPackage.centre_id == RegisteredCentre.id)
-        .where(ImportedPackage.period == period.code)
+        .where(ImportedPackage.period == period.code, ImportedPackage.withdrawn_at.is_(None))
         .order_by(RegisteredCentre.code)
+        .with_for_update(read=True, of=ImportedPackage)
     )
     packages = []
     for code, region, content in rows:
+        if content is None:
+            raise ReleaseError(
+                str(
+                    _l(
+                        "Die Zahlen der Pakete für %(period)s sind nach Ablauf der "
+                        "Aufbewahrungsfrist gelöscht; dieser Zeitraum lässt sich nicht mehr "
+                        "auswerten.",
+                        period=period.label(),
+                    )
+                )
+            )
         values = {
             Key.parse(figure["key"]): figure["value"]
             for table in json.loads(content)["tables"]
             for figure in table["figures"]
         }
         packages.append(_Package(code, region, values))
+    if not packages:
+        raise ReleaseError(
+            str(
+                _l(
+                    "Für %(period)s ist noch kein Paket einer Beratungsstelle eingespielt.",
+                    period=period.label(),
+                )
+            )
+        )
     return packages
 
 
@@ -106,8 +146,17 @@ class PackageCounts:
     """Figure values summed over the imported packages (stats.model.Counts)."""
 
     def sensitive(self, keys: Iterable[Key], period: Period) -> set[Key]:
-        """No rule beyond k yet (stats.model.Counts)."""
-        return set()
+        """The keys of the period with a positive figure from fewer centres than
+        ``SERVICESTELLE_COORDINATOR_MIN_CENTRES``. A zero is not sensitive: it says of every
+        centre that it counted nobody, and zeros are published anyway."""
+        minimum = services.settings().coordinator_min_centres
+        packages = _packages(period)
+        flagged = set()
+        for key in dict.fromkeys(keys):
+            contributors = sum(1 for value in _contributions(key, period, packages) if value > 0)
+            if 0 < contributors < minimum:
+                flagged.add(key)
+        return flagged
 
     def figures(
         self, keys: Iterable[Key], periods: Iterable[Period]
@@ -116,24 +165,16 @@ class PackageCounts:
         result: dict[tuple[Key, Period], int] = {}
         for period in dict.fromkeys(periods):
             packages = _packages(period)
-            if not packages:
-                raise ReleaseError(
-                    str(
-                        _l(
-                            "Für %(period)s ist noch kein Paket einer Beratungsstelle eingespielt.",
-                            period=period.label(),
-                        )
-                    )
-                )
             for key in wanted:
-                result[(key, period)] = _sum(key, period, packages)
+                result[(key, period)] = sum(_contributions(key, period, packages))
         return result
 
 
-def _sum(key: Key, period: Period, packages: list[_Package]) -> int:
+def _contributions(key: Key, period: Period, packages: list[_Package]) -> list[int]:
+    """Each counted package's value of the figure (only the packages of the key's region)."""
     region = key.code(REGION)
     figure = key.without(REGION) if region is not None else key
-    total = 0
+    values = []
     for package in packages:
         if region is not None and package.region != region:
             continue
@@ -150,8 +191,8 @@ def _sum(key: Key, period: Period, packages: list[_Package]) -> int:
                     )
                 )
             )
-        total += value
-    return total
+        values.append(value)
+    return values
 
 
 def sources() -> tuple[PackageCounts, Dimensions, tuple[Table, ...]]:

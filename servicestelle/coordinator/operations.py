@@ -1,10 +1,13 @@
-"""The coordinator's writers: register a centre, import a package. Each is audited.
+"""The coordinator's writers: register, move and re-key a centre, import a package. Each is
+audited.
 
 An import opens the package file with the coordinator's key (stats.package_crypto), checks
 the document's schema, finds the centre in the registry and checks the package against the
 key registered for it — never against the key the package brings — then the period and the
 catalogue version (stats.package_format). A refusal says why in one German sentence and is
 audited as a failure with its reason code; nothing of a refused package is stored.
+
+Withdrawals and the retention purge: coordinator.withdrawals.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from servicestelle.coordinator.models import (
 from servicestelle.extensions import db
 from servicestelle.stats import package_crypto, package_format, signing
 from servicestelle.stats.package_format import PackageInvalid, Refusal
+from servicestelle.stats.release_models import OUT, Release, ReleaseKind
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,8 @@ class ImportRefusal(StrEnum):
     PERIOD = Refusal.PERIOD.value
     CATALOGUE = Refusal.CATALOGUE.value
     DUPLICATE = "duplicate"
+    SUPERSEDED = "superseded"
+    RELEASED = "released"
 
 
 REFUSAL_MESSAGES: dict[ImportRefusal, LazyString] = {
@@ -91,6 +97,16 @@ REFUSAL_MESSAGES: dict[ImportRefusal, LazyString] = {
     ),
     ImportRefusal.DUPLICATE: _l(
         "Für diese Beratungsstelle und diesen Zeitraum ist bereits ein Paket eingespielt."
+    ),
+    ImportRefusal.SUPERSEDED: _l(
+        "Dieses Paket ist nicht später freigegeben als das zurückgezogene Paket der "
+        "Beratungsstelle für diesen Zeitraum. Bitte lassen Sie die Stelle ein berichtigtes "
+        "Paket freigeben und senden."
+    ),
+    ImportRefusal.RELEASED: _l(
+        "Aus den Paketen für diesen Zeitraum ist bereits eine Landesstatistik veröffentlicht "
+        "worden. Ein weiteres Paket würde ihre Zahlen ändern, und der Unterschied legte die "
+        "Zahlen dieser Beratungsstelle offen."
     ),
 }
 
@@ -136,23 +152,8 @@ def register_centre(
         )
     if not 1 <= len(name) <= NAME_MAX:
         raise CoordinatorError(str(_l("Der Name hat 1 bis 200 Zeichen.")))
-    if not REGION_CODE.match(region_code):
-        raise CoordinatorError(
-            str(_l("Der Code einer Region hat 1–32 Zeichen: a–z, 0–9 und Unterstrich."))
-        )
-    if not 1 <= len(region_name) <= REGION_NAME_MAX:
-        raise CoordinatorError(str(_l("Der Name einer Region hat 1 bis 80 Zeichen.")))
-    if len(public_key) != 32:
-        raise CoordinatorError(str(_l("Der öffentliche Schlüssel hat 32 Bytes.")))
-    named = db.session.scalar(
-        sa.select(RegisteredCentre.region_name)
-        .where(RegisteredCentre.region_code == region_code)
-        .limit(1)
-    )
-    if named is not None and named != region_name:
-        raise CoordinatorError(
-            str(_l("Diese Region ist schon unter einem anderen Namen registriert."))
-        )
+    _check_region(region_code, region_name)
+    _check_key(public_key)
     taken = db.session.scalar(
         sa.select(sa.func.count(RegisteredCentre.id)).where(
             sa.or_(RegisteredCentre.code == code, RegisteredCentre.public_key == public_key)
@@ -189,6 +190,100 @@ def register_centre(
     db.session.commit()
     log.info("centre registered: id=%s region=%s", centre.id, region_code)
     return centre
+
+
+def _check_region(region_code: str, region_name: str) -> None:
+    if not REGION_CODE.match(region_code):
+        raise CoordinatorError(
+            str(_l("Der Code einer Region hat 1–32 Zeichen: a–z, 0–9 und Unterstrich."))
+        )
+    if not 1 <= len(region_name) <= REGION_NAME_MAX:
+        raise CoordinatorError(str(_l("Der Name einer Region hat 1 bis 80 Zeichen.")))
+    named = db.session.scalar(
+        sa.select(RegisteredCentre.region_name)
+        .where(RegisteredCentre.region_code == region_code)
+        .limit(1)
+    )
+    if named is not None and named != region_name:
+        raise CoordinatorError(
+            str(_l("Diese Region ist schon unter einem anderen Namen registriert."))
+        )
+
+
+def _check_key(public_key: bytes) -> None:
+    if len(public_key) != 32:
+        raise CoordinatorError(str(_l("Der öffentliche Schlüssel hat 32 Bytes.")))
+
+
+def get_centre(code: str) -> RegisteredCentre:
+    """A registered centre by its code; ``CoordinatorError`` if there is none."""
+    centre = db.session.scalar(
+        sa.select(RegisteredCentre).where(RegisteredCentre.code == code.strip().upper())
+    )
+    if centre is None:
+        raise CoordinatorError(str(_l("Diese Beratungsstelle ist hier nicht registriert.")))
+    return centre
+
+
+def move_centre(
+    actor: User | None, centre: RegisteredCentre, *, region_code: str, region_name: str
+) -> None:
+    """Move a centre to another region (committed). Its packages imported so far keep the
+    region they were imported in; its next ones count in the new region."""
+    _require_coordinator()
+    region_code, region_name = region_code.strip(), region_name.strip()
+    _check_region(region_code, region_name)
+    if region_code == centre.region_code:
+        raise CoordinatorError(str(_l("Die Beratungsstelle ist bereits in dieser Region.")))
+    previous = centre.region_code
+    centre.region_code, centre.region_name = region_code, region_name
+    record(
+        AuditEvent.COORDINATOR_CENTRE_CHANGE,
+        actor=actor,
+        object_type=CENTRE_OBJECT,
+        object_id=centre.id,
+        details={"changed": ["region"], "from": previous, "to": region_code},
+    )
+    db.session.commit()
+    log.info("centre moved: id=%s region=%s", centre.id, region_code)
+
+
+def replace_key(actor: User | None, centre: RegisteredCentre, public_key: bytes) -> None:
+    """Register a centre's new release public key (after a key rotation at the centre;
+    committed). Its next packages must be signed with it; those imported stay as they are
+    (each was verified when it was imported)."""
+    _require_coordinator()
+    _check_key(public_key)
+    if public_key == centre.public_key:
+        raise CoordinatorError(
+            str(_l("Dieser Schlüssel ist bereits der registrierte Schlüssel der Stelle."))
+        )
+    taken = db.session.scalar(
+        sa.select(sa.func.count(RegisteredCentre.id)).where(
+            RegisteredCentre.public_key == public_key
+        )
+    )
+    if taken:
+        raise CoordinatorError(
+            str(_l("Dieser Schlüssel ist bereits für eine andere Stelle registriert."))
+        )
+    centre.public_key = public_key
+    try:
+        db.session.flush()
+    except IntegrityError:  # registered for another centre meanwhile
+        db.session.rollback()
+        raise CoordinatorError(
+            str(_l("Dieser Schlüssel ist bereits für eine andere Stelle registriert."))
+        ) from None
+    record(
+        AuditEvent.COORDINATOR_CENTRE_CHANGE,
+        actor=actor,
+        object_type=CENTRE_OBJECT,
+        object_id=centre.id,
+        details={"changed": ["public_key"]},
+    )
+    db.session.commit()
+    log.info("centre key replaced: id=%s", centre.id)
 
 
 # --- imports -------------------------------------------------------------------------------
@@ -244,20 +339,50 @@ def import_package(actor: User | None, data: bytes) -> ImportedPackage:
         centre_id=centre.id,
         period=period.code,
         catalogue_version=loaded["catalogue_version"],
+        region_code=centre.region_code,
+        region_name=centre.region_name,
         content=signing.canonical(loaded["content"]).decode(),
         content_hash=loaded["content_sha256"],
         signature=loaded["signature"],
+        public_key=centre.public_key,
         published_at=checked.published_at,
         imported_at=clock.now(),
         imported_by=actor.id if actor is not None else None,
     )
     exists = db.session.scalar(
         sa.select(sa.func.count(ImportedPackage.id)).where(
-            ImportedPackage.centre_id == centre.id, ImportedPackage.period == period.code
+            ImportedPackage.centre_id == centre.id,
+            ImportedPackage.period == period.code,
+            ImportedPackage.withdrawn_at.is_(None),
         )
     )
     if exists:
         raise _refuse(actor, ImportRefusal.DUPLICATE, centre)
+    # A replacement is a package approved after the withdrawn one: the withdrawn file, or an
+    # older one, sent again is refused.
+    newest_withdrawn = db.session.scalar(
+        sa.select(ImportedPackage.published_at)
+        .where(
+            ImportedPackage.centre_id == centre.id,
+            ImportedPackage.period == period.code,
+            ImportedPackage.withdrawn_at.is_not(None),
+        )
+        .order_by(ImportedPackage.published_at.desc())
+        .limit(1)
+    )
+    if newest_withdrawn is not None and checked.published_at <= newest_withdrawn:
+        raise _refuse(actor, ImportRefusal.SUPERSEDED, centre)
+    # A statewide release of the period is out: its figures are known, and a package added
+    # now would change them (the reason a withdrawal is refused then, coordinator.withdrawals).
+    released = db.session.scalar(
+        sa.select(sa.func.count(Release.id)).where(
+            Release.kind == ReleaseKind.RELEASE.value,
+            Release.period == period.code,
+            Release.status.in_([status.value for status in OUT]),
+        )
+    )
+    if released:
+        raise _refuse(actor, ImportRefusal.RELEASED, centre)
     db.session.add(package)
     try:
         db.session.flush()
@@ -268,7 +393,7 @@ def import_package(actor: User | None, data: bytes) -> ImportedPackage:
         actor=actor,
         object_type=PACKAGE_OBJECT,
         object_id=package.id,
-        details={"centre": centre.id, "period": period.code},
+        details={"centre": centre.id, "period": period.code, "region": centre.region_code},
     )
     db.session.commit()
     log.info("package imported: id=%s centre=%s period=%s", package.id, centre.id, period.code)

@@ -26,3 +26,7 @@ def imported_packages() -> list[tuple[ImportedPackage, RegisteredCentre]]:
         .order_by(ImportedPackage.period.desc(), RegisteredCentre.name, ImportedPackage.id.desc())
     )
     return [(package, centre) for package, centre in rows]
+
+
+def centre_of(package: ImportedPackage) -> RegisteredCentre:
+    return db.session.get_one(RegisteredCentre, package.centre_id)

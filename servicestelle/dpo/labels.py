@@ -54,6 +54,11 @@ ACTION_LABELS: dict[str, LazyString] = {
     AuditEvent.CASE_RECORD_UPDATE: _l("Fallakte geändert"),
     AuditEvent.COORDINATOR_CENTRE_REGISTER: _l("Beratungsstelle bei der Koordinierung registriert"),
     AuditEvent.COORDINATOR_PACKAGE_IMPORT: _l("Paket einer Beratungsstelle eingespielt"),
+    AuditEvent.COORDINATOR_CENTRE_CHANGE: _l(
+        "Registrierte Beratungsstelle geändert (Region oder Schlüssel)"
+    ),
+    AuditEvent.COORDINATOR_PACKAGE_PURGE: _l("Zahlen alter Pakete gelöscht (Aufbewahrung)"),
+    AuditEvent.COORDINATOR_PACKAGE_WITHDRAW: _l("Eingespieltes Paket zurückgezogen"),
     AuditEvent.CRYPTO_KEK_RETIRE: _l("Schlüssel ausgemustert"),
     AuditEvent.CRYPTO_KEK_ROTATE: _l("Schlüssel rotiert"),
     AuditEvent.ORG_CENTRE_CREATE: _l("Beratungsstelle angelegt"),
