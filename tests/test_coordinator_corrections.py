@@ -110,10 +110,13 @@ def _package_row(coordinator: Flask, package_id: int) -> ImportedPackage:
 @pytest.fixture
 def three_centres(app, coordinator, centre, nord, sued, leads, sued_leads):  # type: ignore[no-untyped-def]
     """Three centres in one region, 20 adults each; only TEST counts people of 46–64 (12,
-    well above k) and only TEST and NORD count children; all three imported for Q1."""
+    well above k) and only TEST and NORD count children; all three imported for Q1. TEST's
+    adults are all women, NORD's and SUED's one woman each."""
     with app.app_context():
-        for centre_id in (centre, nord, sued):
-            add_records(centre_id, 20, age_band="27_45")
+        add_records(centre, 20, age_band="27_45", gender="weiblich")
+        for centre_id in (nord, sued):
+            add_records(centre_id, 19, age_band="27_45", gender="maennlich")
+            add_records(centre_id, 1, age_band="27_45", gender="weiblich")
         add_records(centre, 12, age_band="46_64")
         add_records(centre, 6, age_band="u18")
         add_records(nord, 6, age_band="u18")
@@ -143,6 +146,16 @@ def test_a_cell_only_one_centre_counts_is_suppressed_however_large(coordinator, 
     keys = [_key(Basis.OPENED, age_band=band) for band in ("27_45", "46_64", "u18", "65_plus")]
     with coordinator.app_context():
         assert PackageCounts().sensitive(keys, Q1) == {keys[1], keys[2]}
+
+
+def test_a_cell_one_centre_dominates_is_suppressed(coordinator, three_centres):
+    """Women: 20 + 1 + 1 from three centres — enough centres, but TEST would learn that the
+    other two counted 2 together. All cases: 38 + 26 + 20, nobody learns a small count."""
+    women = _key(Basis.OPENED, gender="weiblich")
+    everyone = _key(Basis.OPENED)
+    with coordinator.app_context():
+        assert _counted(coordinator, women) == 22
+        assert PackageCounts().sensitive([women, everyone], Q1) == {women}
 
 
 def test_two_contributing_centres_suffice_when_the_setting_says_two(coordinator, three_centres):

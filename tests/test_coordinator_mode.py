@@ -25,7 +25,7 @@ from servicestelle.stats import signing
 from tests import conftest
 from tests.conftest import https_client, login, post_form
 from tests.support import coordinator as support
-from tests.support.stats import add_records
+from tests.support.stats import AFTER_2026, add_records
 
 #: The case module's pages and API, and a centre's package pages.
 CASE_MODULE = [
@@ -157,10 +157,11 @@ def centre_app(app, tmp_path: Path, centre_url: str, clock) -> Iterator[Flask]: 
 
 
 @pytest.fixture
-def package_file(centre_app: Flask) -> bytes:
+def package_file(centre_app: Flask, clock) -> bytes:  # type: ignore[no-untyped-def]
     from servicestelle.auth.operations import create_user
     from servicestelle.centres.operations import create_centre
 
+    clock.moment = AFTER_2026  # a package is drafted for a period that has ended
     with centre_app.app_context():
         centre = create_centre("WEST", "Servicestelle West")
         add_records(centre.id, 12, age_band="27_45")

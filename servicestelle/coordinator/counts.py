@@ -146,15 +146,23 @@ class PackageCounts:
     """Figure values summed over the imported packages (stats.model.Counts)."""
 
     def sensitive(self, keys: Iterable[Key], period: Period) -> set[Key]:
-        """The keys of the period with a positive figure from fewer centres than
-        ``SERVICESTELLE_COORDINATOR_MIN_CENTRES``. A zero is not sensitive: it says of every
-        centre that it counted nobody, and zeros are published anyway."""
-        minimum = services.settings().coordinator_min_centres
+        """The keys of the period whose positive figure
+        - comes from fewer centres than ``SERVICESTELLE_COORDINATOR_MIN_CENTRES``, or
+        - is dominated by one centre: the others together counted 1 to k−1, which the
+          largest contributor learns by subtracting its own count (a threshold rule alone
+          would publish 20 + 1 + 1 and tell the first centre that the other two counted 2).
+        A zero is not sensitive: it says of every centre that it counted nobody, and zeros
+        are published anyway."""
+        settings = services.settings()
+        minimum, k = settings.coordinator_min_centres, settings.statistics_k
         packages = _packages(period)
         flagged = set()
         for key in dict.fromkeys(keys):
-            contributors = sum(1 for value in _contributions(key, period, packages) if value > 0)
-            if 0 < contributors < minimum:
+            counted = [value for value in _contributions(key, period, packages) if value > 0]
+            if not counted:
+                continue
+            others = sum(counted) - max(counted)
+            if len(counted) < minimum or others < k:
                 flagged.add(key)
         return flagged
 

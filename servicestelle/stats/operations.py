@@ -105,7 +105,7 @@ def release_k(centre_id: int, year: int) -> tuple[int, int]:
     return max(setting, earlier or 0), setting
 
 
-def _refuse_unfinished(period: Period) -> None:
+def refuse_unfinished(period: Period) -> None:
     """A period that has not ended (the centre's local date) is not drafted: its figures
     will still change, and a change after publication blocks every later release of the
     year that overlaps it (_refuse_changed)."""
@@ -183,7 +183,7 @@ def _refuse_changed(changed: Sequence[tuple[int, Key]], earlier: Sequence[model.
 def draft_release(actor: User, period: Period, table_ids: Sequence[str]) -> Release:
     """Freeze a draft: count, suppress, audit (committed)."""
     _check_supervisor(actor)
-    _refuse_unfinished(period)
+    refuse_unfinished(period)
     centre = db.session.get_one(Centre, actor.centre_id)  # a user's centre exists (FK)
     counts, dims, tables = sources(centre.id)
     chosen = [table for table in tables if table.id in set(table_ids)]

@@ -27,7 +27,12 @@ from servicestelle.extensions import db
 from servicestelle.stats import aggregate, package_crypto, package_format, signing
 from servicestelle.stats import content as release_content
 from servicestelle.stats.keys import layout
-from servicestelle.stats.operations import OBJECT_TYPE, ReleaseError, _check_supervisor
+from servicestelle.stats.operations import (
+    OBJECT_TYPE,
+    ReleaseError,
+    _check_supervisor,
+    refuse_unfinished,
+)
 from servicestelle.stats.periods import Period
 from servicestelle.stats.release_models import Release, ReleaseKind, ReleaseStatus
 from servicestelle.stats.tables import CATALOGUE_VERSION, Dimensions
@@ -69,6 +74,9 @@ def draft_package(actor: User, period: Period) -> Release:
     settings = services.settings()
     if settings.is_coordinator:
         raise ReleaseError(str(_l("Eine Koordinierungsstelle erstellt keine Pakete.")))
+    # The coordinator takes one package per centre and period: an early one would freeze
+    # figures that are still changing.
+    refuse_unfinished(period)
     centre = db.session.get_one(Centre, actor.centre_id)
     dims = Dimensions()  # no district table in a package
     layouts = [layout(table, dims) for table in package_format.PACKAGE_TABLES]

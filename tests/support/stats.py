@@ -10,7 +10,7 @@ from servicestelle.extensions import db
 from servicestelle.stats.models import StatsRecord
 
 #: A moment after every period of 2026 has ended, in the centre's time zone too: drafting
-#: refuses a period that has not ended (operations._refuse_unfinished), and the tests draft
+#: refuses a period that has not ended (operations.refuse_unfinished), and the tests draft
 #: 2026's quarters, half-years and the year. A Monday morning, like conftest.START.
 AFTER_2026 = datetime(2027, 1, 4, 9, 0, 0, tzinfo=UTC)
 
