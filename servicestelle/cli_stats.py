@@ -1,11 +1,12 @@
-"""`servicestelle stats rebuild [--centre CODE]`: derive the statistics store anew;
+"""`servicestelle stats rebuild --purpose P [--centre CODE]`: derive the statistics store anew;
 `stats package export RELEASE_ID --out FILE`: an approved coordinator package, encrypted;
 `stats public-key [--centre CODE]`: the centre's release key, for the coordinator's registry.
 
 For a change of the code lists (stats.store.CATALOGUE_VERSION) or a store that must be
 checked against the cases: every case in scope is opened, its record written anew, and
 records whose case is gone or left the statistics are deleted. Opening every case is one
-audit entry for the run (``stats:store:rebuild``, counts only), committed before the first
+audit entry for the run (``stats:store:rebuild``: counts and the purpose the operator names
+from a fixed list, so the DPO sees why), committed before the first
 case is opened; the cases are then done in batches, one transaction each, with progress.
 """
 
@@ -28,7 +29,18 @@ def stats_group() -> None:
     """The statistics store."""
 
 
+#: Why every case is opened, as the DPO reads it in the audit entry (a code, never free text).
+REBUILD_PURPOSES = ("code-lists", "check", "restore")
+
+
 @stats_group.command("rebuild")
+@click.option(
+    "--purpose",
+    required=True,
+    type=click.Choice(REBUILD_PURPOSES),
+    help="Why every case is opened: code-lists (a code list changed), check (compare the "
+    "store with the cases), restore (after a restore). Recorded in the audit entry.",
+)
 @click.option("--centre", "centre_code", help="Only this centre (its code); else all.")
 @click.option(
     "--batch-size",
@@ -37,7 +49,7 @@ def stats_group() -> None:
     show_default=True,
     help="Cases per transaction.",
 )
-def rebuild(centre_code: str | None, batch_size: int) -> None:
+def rebuild(purpose: str, centre_code: str | None, batch_size: int) -> None:
     """Derive every statistics record anew from the cases."""
     from servicestelle.centres.queries import get_centre_by_code
 
@@ -56,7 +68,7 @@ def rebuild(centre_code: str | None, batch_size: int) -> None:
         audit_trail.record(
             AuditEvent.STATS_STORE_REBUILD,
             centre_id=centre_id,
-            details={"cases": total, "excluded": excluded},
+            details={"cases": total, "excluded": excluded, "purpose": purpose},
         )
         db.session.commit()
         done = 0

@@ -93,7 +93,7 @@ def test_a_package_travels_from_a_centre_to_the_coordinator_by_command(tmp_path:
     assert "bereits" in one_line_reason(again)
 
     # A coordinator has no cases; a centre imports nothing.
-    for command in (["retention", "run", "--dry-run"], ["stats", "rebuild"]):
+    for command in (["retention", "run", "--dry-run"], ["stats", "rebuild", "--purpose", "check"]):
         assert "no cases" in one_line_reason(cli.run(command, coordinator))
     assert "coordinator" in one_line_reason(cli.run(["coordinator", "import", str(out)], centre))
     bad = cli.run(["coordinator", "public-key"], {**centre, "SERVICESTELLE_MODE": "zentrale"})

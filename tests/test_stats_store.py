@@ -582,7 +582,7 @@ def test_rebuild_restores_exactly_the_records_the_operations_wrote(
     _wipe(backend, stale_centre=centre)
     head = audit_log.head(app)
 
-    result = run_cli("stats", "rebuild", "--batch-size", "3")
+    result = run_cli("stats", "rebuild", "--purpose", "check", "--batch-size", "3")
 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
@@ -602,7 +602,7 @@ def test_rebuild_restores_exactly_the_records_the_operations_wrote(
         None,
         None,
     )
-    assert entry.details == '{"cases":4,"excluded":1}'
+    assert entry.details == '{"cases":4,"excluded":1,"purpose":"check"}'
 
 
 def test_rebuild_of_one_centre_leaves_the_others_alone(
@@ -616,21 +616,35 @@ def test_rebuild_of_one_centre_leaves_the_others_alone(
     written = committed()
     _wipe(backend)
 
-    result = run_cli("stats", "rebuild", "--centre", "test")
+    result = run_cli("stats", "rebuild", "--purpose", "check", "--centre", "test")
 
     assert result.exit_code == 0, result.output
     restored = committed()
     assert [row for row in written if row["centre_id"] == centre] == restored
     assert len(restored) == 3  # the three of the population; the other centre's is still gone
-    assert run_cli("stats", "rebuild").exit_code == 0
+    assert run_cli("stats", "rebuild", "--purpose", "check").exit_code == 0
     assert committed() == written
 
 
 def test_rebuild_refuses_an_unknown_centre_in_one_line(run_cli, population):
-    result = run_cli("stats", "rebuild", "--centre", "NIRGENDS")
+    result = run_cli("stats", "rebuild", "--purpose", "check", "--centre", "NIRGENDS")
 
     assert result.exit_code != 0
     assert result.output.strip().splitlines() == ["Error: no centre with the code NIRGENDS"]
+
+
+@pytest.mark.parametrize("purpose", [None, "curiosity"])
+def test_rebuild_opens_no_case_without_a_purpose_from_the_list(app, run_cli, population, purpose):
+    from tests.support import audit_log
+
+    head = audit_log.head(app)
+    options = [] if purpose is None else ["--purpose", purpose]
+
+    result = run_cli("stats", "rebuild", *options)
+
+    assert result.exit_code == 2  # a usage error: nothing ran
+    assert "--purpose" in result.output
+    assert audit_log.entries(app, after=head) == []
 
 
 def test_rebuild_keeps_the_record_of_a_case_that_no_longer_opens(
@@ -643,7 +657,7 @@ def test_rebuild_keeps_the_record_of_a_case_that_no_longer_opens(
         vault.shred(population["closed"])
         db.session.commit()
 
-    result = run_cli("stats", "rebuild")
+    result = run_cli("stats", "rebuild", "--purpose", "check")
 
     assert result.exit_code == 1
     assert "1 cases do not open" in result.output
@@ -711,7 +725,7 @@ def test_the_operator_rebuilds_a_production_instance(tmp_path):
     database.execute("DELETE FROM stats_records")
     database.commit()
 
-    result = cli.run(["stats", "rebuild"], env)
+    result = cli.run(["stats", "rebuild", "--purpose", "check"], env)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "2/2"
