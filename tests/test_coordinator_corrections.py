@@ -26,7 +26,7 @@ from servicestelle.coordinator.counts import REGION, PackageCounts, region_dimen
 from servicestelle.coordinator.models import ImportedPackage, RegisteredCentre
 from servicestelle.extensions import db
 from servicestelle.roles import Role
-from servicestelle.stats import operations, signing
+from servicestelle.stats import operations, presentation, signing
 from servicestelle.stats.keys import Key
 from servicestelle.stats.periods import Period
 from servicestelle.stats.release_models import Release
@@ -141,7 +141,13 @@ def test_a_cell_only_one_centre_counts_is_suppressed_however_large(coordinator, 
     stored = json.loads(draft.audit)
     assert "opened|age_band=46_64" in stored["forced"]
     assert "opened|age_band=27_45" not in stored["forced"]
+    assert {"opened|age_band=46_64", "opened|age_band=u18"} <= set(stored["sensitive"])
     assert draft.audit_passed  # the attacker audit covers the forced cells like any other
+    # The approver is told why a cell of 12 is hidden.
+    with coordinator.test_request_context():
+        view = presentation.audit_view(json.loads(draft.content), stored, {})
+    reasons = {cell.label: cell.reason for cell in view.by_table["alter"]}
+    assert reasons["46–64 Jahre"] == "zu wenige Beratungsstellen tragen bei, oder eine überwiegt"
     # Only the flagged keys come back from the counts, zeros never.
     keys = [_key(Basis.OPENED, age_band=band) for band in ("27_45", "46_64", "u18", "65_plus")]
     with coordinator.app_context():

@@ -244,7 +244,7 @@ def draft_release(actor: User, period: Period, table_ids: Sequence[str]) -> Rele
         status=ReleaseStatus.DRAFT.value,
         content=signing.canonical(content).decode(),
         content_hash=signing.content_hash(content),
-        audit=json.dumps(_stored_audit(protection, k_setting), sort_keys=True),
+        audit=json.dumps(_stored_audit(protection, k_setting, sensitive), sort_keys=True),
         audit_passed=protection.audit.passed,
         drafted_by=actor.id,
         drafted_at=now,
@@ -275,11 +275,15 @@ def draft_release(actor: User, period: Period, table_ids: Sequence[str]) -> Rele
     return release
 
 
-def _stored_audit(protection: disclosure.Protection, k_setting: int) -> dict[str, Any]:
-    """The audit as stored and shown: intervals and reasons, never a suppressed value; and
-    the k setting of the day (the audit's k is higher where an earlier release's was)."""
+def _stored_audit(
+    protection: disclosure.Protection, k_setting: int, sensitive: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The audit as stored and shown: intervals and reasons, never a suppressed value; the
+    k setting of the day (the audit's k is higher where an earlier release's was); and the
+    cells the source flagged (a coordinator's: too few centres, or one dominating)."""
     stored: dict[str, Any] = protection.to_json()
     stored["k_setting"] = k_setting
+    stored["sensitive"] = sorted(sensitive)
     for cell in stored["audit"]["cells"]:
         del cell["value"]
         if not cell["safe"]:

@@ -254,6 +254,7 @@ def audit_view(
     primary = set(audit.get("primary", []))
     complementary = set(audit.get("complementary", []))
     forced = set(audit.get("forced", []))
+    sensitive = set(audit.get("sensitive", []))
     protects: Mapping[str, str] = audit.get("protects", {})
 
     def name_of(name: str, prefer: str | None) -> str:
@@ -274,6 +275,8 @@ def audit_view(
             if protected is None:
                 return _("ergänzend gesperrt")
             return _("schützt Zelle „%(cell)s“", cell=name_of(protected, prefer))
+        if name in sensitive:
+            return _("zu wenige Beratungsstellen tragen bei, oder eine überwiegt")
         if name in forced:
             return _("bleibt gesperrt wie in der früheren Veröffentlichung")
         return _("gesperrt")
