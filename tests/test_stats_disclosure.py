@@ -704,3 +704,16 @@ def test_an_equation_forcing_a_negative_count_raises():
     )
     with pytest.raises(InconsistentProblemError, match="below zero"):
         attack(problem, ["s"], 3)
+
+
+def test_a_figure_can_be_held_to_its_own_threshold():
+    problem = pair(2, 3)  # a, b hidden: a in [1, 4]
+
+    assert not attack(problem, ["a", "b"], 5).passed
+    own = attack(problem, ["a", "b"], 5, thresholds={"a": 3, "b": 3})
+    assert own.passed and own.k == 5
+    assert not attack(problem, ["a", "b"], 5, thresholds={"a": 3}).passed  # b still at 5
+    with pytest.raises(ValueError, match="no figure named"):
+        attack(problem, ["a"], 5, thresholds={"nope": 3})
+    with pytest.raises(ValueError, match="threshold k"):
+        protect(problem, 5, thresholds={"a": 2})

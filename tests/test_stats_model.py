@@ -271,3 +271,43 @@ def test_a_cell_pinned_from_three_steps_away_is_protected_not_given_up(app, cent
     protection = disclosure.protect(built.problem, K, forced=built.protected)
     assert protection.audit.passed, protection.reason
     assert "opened|life_areas=keine_angabe" in protection.suppressed
+
+
+def test_an_earlier_release_keeps_its_own_threshold_for_its_hidden_cells(app, centre):
+    """Q1 hid two age bands under k = 3 (2 and 3 of 25, each in [1, 4]); k is 5 now.
+    Publishing Q3 cannot make Q1's cells less safe than Q1 left them, so they are held to
+    3, not to 5 — which no new suppression could reach (Q1's figures are fixed): every
+    later release of the year would be blocked."""
+    with app.app_context():
+        add_records(centre, 20, age_band="27_45", opened_month="2026-02")
+        add_records(centre, 2, age_band="u18", opened_month="2026-02")
+        add_records(centre, 3, age_band="18_26", opened_month="2026-02")
+        add_records(centre, 9, age_band="27_45", opened_month="2026-08")
+        q1 = _draft(centre, "2026-Q1", ["alter"])
+        first = disclosure.protect(q1.problem, 3)
+        assert first.passed and first.suppressed
+        out = [k for k in q1.values if k.text not in first.suppressed]
+        hidden = [k for k in q1.values if k.text in first.suppressed]
+        earlier = model.Earlier(1, Period.parse("2026-Q1"), out, hidden, k=3)
+        q3 = _draft(centre, "2026-Q3", ["faelle"], [earlier])
+    assert set(q3.thresholds) == {f"1:{k.text}" for k in hidden}
+    assert set(q3.thresholds.values()) == {3}
+
+    held_to_five = disclosure.protect(q3.problem, K, forced=q3.protected)
+    own = disclosure.protect(q3.problem, K, forced=q3.protected, thresholds=q3.thresholds)
+
+    assert not held_to_five.passed and held_to_five.unprotectable
+    assert own.passed
+
+
+def test_a_cell_an_earlier_release_hid_that_is_zero_now_counts_as_changed(app, centre):
+    """A "•" was at least 1; recoded away since, a reader's ">= 1" would be false and the
+    difference would show the recoding: the model reports it like a changed figure."""
+    with app.app_context():
+        add_records(centre, 20, age_band="27_45", opened_month="2026-02")
+        add_records(centre, 3, age_band="18_26", opened_month="2026-02")
+        out = [key("opened"), key("opened|age_band=27_45")]
+        hidden = [key("opened|age_band=u18"), key("opened|age_band=18_26")]
+        earlier = model.Earlier(1, Period.parse("2026-Q1"), out, hidden, k=3)
+        built = _draft(centre, "2026", ["alter"], [earlier])
+    assert built.changed == ((1, key("opened|age_band=u18")),)

@@ -514,3 +514,76 @@ def test_a_locked_database_is_a_german_please_try_again(app, centre, leads, monk
             blocker.rollback()
             blocker.close()
         assert db.session.get_one(Release, release.id).status == ReleaseStatus.DRAFT
+
+
+# --- races and failures found by the review --------------------------------------------------
+
+
+def test_a_reject_never_overwrites_an_approval_committed_meanwhile(app, centre, leads):
+    with app.app_context():
+        _population(centre)
+        release = operations.draft_release(user(leads[0].id), Period.parse("2026-Q1"), ["alter"])
+        # Another supervisor's approval lands after this one loaded the draft.
+        db.session.execute(
+            sa.update(Release)
+            .where(Release.id == release.id)
+            .values(status=ReleaseStatus.PUBLISHED.value)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        release.status = ReleaseStatus.DRAFT.value  # what the rejecting request still holds
+        with pytest.raises(operations.ReleaseError, match="bereits entschieden"):
+            operations.reject_release(user(leads[1].id), release, "zu früh")
+        db.session.expire_all()
+        assert db.session.get_one(Release, release.id).status == ReleaseStatus.PUBLISHED.value
+        assert _details(AuditEvent.STATS_RELEASE_REJECT.value, release.id) == []
+
+
+def test_a_draft_that_missed_a_release_approved_while_it_was_computed_is_refused(
+    app, centre, leads, monkeypatch, clock
+):
+    """The approval took its time stamp before the draft started but committed while the
+    draft read the earlier releases: by the clocks the draft is newer, yet its audit never
+    saw that release. Approval compares the releases the draft modelled, by id."""
+    with app.app_context():
+        _population(centre)
+        q1 = _publish(leads, "2026-Q1", ["alter"])
+        clock.advance(seconds=60)
+        real = operations._earlier
+        monkeypatch.setattr(
+            operations,
+            "_earlier",
+            lambda centre_id, year, besides=None: [
+                other for other in real(centre_id, year, besides) if other.release_id != q1.id
+            ],
+        )
+        year = operations.draft_release(user(leads[0].id), Period.parse("2026"), ["alter"])
+        monkeypatch.setattr(operations, "_earlier", real)
+        assert json.loads(year.audit)["modelled"] == []
+        clock.advance(seconds=60)
+        with pytest.raises(operations.ReleaseError, match="neu"):
+            operations.approve_release(user(leads[1].id), year)
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        ("SolverError", "später noch einmal"),
+        ("InconsistentProblemError", "Administration"),
+    ],
+)
+def test_a_failing_audit_tells_the_supervisor_and_saves_nothing(
+    app, centre, leads, monkeypatch, failure, message
+):
+    from servicestelle.stats import disclosure
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise getattr(disclosure, failure)("figure 'opened': nothing to show a user")
+
+    with app.app_context():
+        _population(centre)
+        monkeypatch.setattr(disclosure, "protect", broken)
+        with pytest.raises(operations.ReleaseError, match=message) as refused:
+            operations.draft_release(user(leads[0].id), Period.parse("2026-Q1"), ["alter"])
+        assert "figure" not in str(refused.value)
+        assert db.session.scalar(sa.select(sa.func.count(Release.id))) == 0

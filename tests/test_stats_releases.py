@@ -123,6 +123,26 @@ def test_a_changed_byte_anywhere_in_an_export_fails_verification(app, centre, su
     assert changed > 50
 
 
+@pytest.mark.parametrize("forged", ["30", 30.0, 30.4, True])
+def test_a_count_that_only_loads_as_the_signed_one_fails_verification(
+    app, centre, supervisors, forged
+):
+    """A reader acts on the JSON as given: 30.4 or "30" must not pass for the signed 30."""
+    with app.app_context():
+        _population(centre)
+        release = operations.draft_release(user(supervisors[0]), Period.parse("2026-Q1"), ["alter"])
+        operations.approve_release(user(supervisors[1]), release)
+        data = json.loads(
+            json.dumps(exports.export_json(db.session.get(Release, release.id), "TEST"))
+        )
+    exports.verify_export(data)
+    figure = next(f for f in data["content"]["tables"][0]["figures"] if f["value"] == 30)
+    figure["value"] = forged
+
+    with pytest.raises(ValidationError):
+        exports.verify_export(data)
+
+
 def test_a_tampered_draft_cannot_be_approved(app, centre, supervisors):
     with app.app_context():
         _population(centre)

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+import numpy.typing as npt
 
 from servicestelle.stats.attacker import (
     InconsistentProblemError,
@@ -64,6 +65,9 @@ __all__ = [
     "primary",
     "protect",
 ]
+
+#: Each figure's threshold, by figure position.
+_Ks = npt.NDArray[np.int64]
 
 #: The smallest threshold we accept: one or two cases may never be recomputable (security §5).
 MIN_K = 3
@@ -277,14 +281,32 @@ def primary(problem: Problem, k: int) -> frozenset[str]:
 
 
 def attack(
-    problem: Problem, suppressed: Collection[str], k: int, *, zeros_published: bool = True
+    problem: Problem,
+    suppressed: Collection[str],
+    k: int,
+    *,
+    zeros_published: bool = True,
+    thresholds: Mapping[str, int] | None = None,
 ) -> Audit:
-    """Every suppressed figure's interval as the best-informed attacker computes it."""
+    """Every suppressed figure's interval as the best-informed attacker computes it.
+    ``thresholds``: figures held to another k than ``k`` (an earlier release's hidden cells
+    keep the k they were published with)."""
     _check_k(k)
     model = problem._model
+    ks = _thresholds(model, k, thresholds)
     mask = model.mask(suppressed, "suppressed")
     knowledge = Knowledge(model, mask, zeros_published=zeros_published)
-    return Audit(k, tuple(_audit(knowledge, int(f), k) for f in np.flatnonzero(mask)))
+    return Audit(k, tuple(_audit(knowledge, int(f), ks) for f in np.flatnonzero(mask)))
+
+
+def _thresholds(model: Model, k: int, thresholds: Mapping[str, int] | None) -> _Ks:
+    ks = np.full(len(model.names), k, dtype=np.int64)
+    for name, own in (thresholds or {}).items():
+        _check_k(own)
+        if name not in model.position:
+            raise ValueError(f"thresholds: no figure named {name!r}")
+        ks[model.position[name]] = own
+    return ks
 
 
 def protect(
@@ -293,6 +315,7 @@ def protect(
     *,
     forced: Collection[str] = (),
     zeros_published: bool = True,
+    thresholds: Mapping[str, int] | None = None,
 ) -> Protection:
     """Primary suppression plus ``forced``, then greedy complementary suppression until safe.
 
@@ -310,6 +333,7 @@ def protect(
     """
     _check_k(k)
     model = problem._model
+    ks = _thresholds(model, k, thresholds)
     primary_names = primary(problem, k)
     forced_mask = model.mask(forced, "forced")
     mask = model.mask(primary_names, "primary") | forced_mask
@@ -319,19 +343,19 @@ def protect(
     queue = deque(int(f) for f in np.flatnonzero(mask))
     while queue:
         target = queue.popleft()
-        if _audit(knowledge, target, k).safe:
+        if _audit(knowledge, target, ks).safe:
             continue
         pool = model.linked(target)
-        if not _audit(knowledge.suppressing(pool), target, k).safe:
+        if not _audit(knowledge.suppressing(pool), target, ks).safe:
             # What gives it away may lie further off (a published zero, a margin and the
             # total pin a cell three steps away): widen to everything connected to it.
             pool = model.linked(target, everything_reachable=True)
-            if not _audit(knowledge.suppressing(pool), target, k).safe:
+            if not _audit(knowledge.suppressing(pool), target, ks).safe:
                 unprotectable.append(target)
                 continue
         safe = False
         while not safe:
-            step = _complement(knowledge, target, pool, k)
+            step = _complement(knowledge, target, pool, ks)
             if step is None:  # pragma: no cover - only if the solver contradicts monotonicity
                 unprotectable.append(target)
                 break
@@ -343,7 +367,7 @@ def protect(
     suppressed = frozenset(names[f] for f in np.flatnonzero(knowledge.suppressed))
     # The final pattern's knowledge has most intervals already: attack() without new LPs.
     audit = Audit(
-        k, tuple(_audit(knowledge, int(f), k) for f in np.flatnonzero(knowledge.suppressed))
+        k, tuple(_audit(knowledge, int(f), ks) for f in np.flatnonzero(knowledge.suppressed))
     )
     reason = None
     if unprotectable:
@@ -368,7 +392,7 @@ def protect(
 
 
 def _complement(
-    knowledge: Knowledge, target: int, pool: Indices, k: int
+    knowledge: Knowledge, target: int, pool: Indices, ks: _Ks
 ) -> tuple[Knowledge, int, bool] | None:
     """Suppress one more candidate for ``target``: the first that suffices, else a step."""
     model = knowledge.model
@@ -378,14 +402,15 @@ def _complement(
     free = free[np.lexsort((free, model.values[free]))]
     for candidate in free.tolist():
         trial = knowledge.suppressing([candidate])
-        if _audit(trial, target, k).safe:
+        if _audit(trial, target, ks).safe:
             return trial, candidate, True
     lone = model.lone_constraints(target, free, knowledge.suppressed)
     step = int(free[np.lexsort((free, model.values[free], -lone))[0]])
     return knowledge.suppressing([step]), step, False
 
 
-def _audit(knowledge: Knowledge, figure: int, k: int) -> CellAudit:
+def _audit(knowledge: Knowledge, figure: int, ks: _Ks) -> CellAudit:
     low, high = knowledge.interval(figure)
     model = knowledge.model
-    return CellAudit(model.names[figure], int(model.values[figure]), low, high, high - low >= k)
+    safe = high - low >= int(ks[figure])
+    return CellAudit(model.names[figure], int(model.values[figure]), low, high, safe)

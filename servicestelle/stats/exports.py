@@ -55,7 +55,9 @@ class FigureSchema(Schema):
     row = fields.String(required=True, allow_none=True, validate=_CODE)
     col = fields.String(required=True, allow_none=True, validate=_CODE)
     key = fields.String(required=True, validate=validate.Length(min=1, max=400))
-    value = fields.Integer(required=True, allow_none=True, validate=validate.Range(min=0))
+    value = fields.Integer(
+        strict=True, required=True, allow_none=True, validate=validate.Range(min=0)
+    )
 
 
 class TableSchema(Schema):
@@ -75,11 +77,11 @@ class TableSchema(Schema):
 
 class ContentSchema(Schema):
     format = fields.String(required=True, validate=validate.Equal(CONTENT_FORMAT))
-    catalogue_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    catalogue_version = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
     centre = fields.String(required=True, validate=validate.Length(min=1, max=32))
     period = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{4}(-(Q[1-4]|H[12]))?$"))
     period_label = fields.String(required=True, validate=validate.Length(max=100))
-    k = fields.Integer(required=True, validate=validate.Range(min=3))
+    k = fields.Integer(strict=True, required=True, validate=validate.Range(min=3))
     tables = fields.List(fields.Nested(TableSchema), required=True)
 
 
@@ -117,11 +119,11 @@ class RevocationSchema(Schema):
 
 class ReleaseExportSchema(Schema):
     format = fields.String(required=True, validate=validate.Equal(EXPORT_FORMAT))
-    release_id = fields.Integer(required=True)
+    release_id = fields.Integer(strict=True, required=True)
     centre = fields.String(required=True, validate=validate.Length(min=1, max=32))
     period = fields.String(required=True)
-    catalogue_version = fields.Integer(required=True)
-    k = fields.Integer(required=True, validate=validate.Range(min=3))
+    catalogue_version = fields.Integer(strict=True, required=True)
+    k = fields.Integer(strict=True, required=True, validate=validate.Range(min=3))
     status = fields.String(
         required=True, validate=validate.OneOf([ReleaseStatus.PUBLISHED, ReleaseStatus.REVOKED])
     )
@@ -188,7 +190,9 @@ def verify_export(data: Mapping[str, Any], public_key: bytes | None = None) -> d
     An export taken before a revocation still verifies as published: only the source knows
     the current status."""
     loaded: dict[str, Any] = ReleaseExportSchema().load(data)
-    if signing.content_hash(loaded["content"]) != loaded["content_sha256"]:
+    # The hash is taken over the content as given, not as loaded: loading could normalise
+    # a tampered value into the signed one, and the reader then acts on the raw JSON.
+    if signing.content_hash(data["content"]) != loaded["content_sha256"]:
         raise ValidationError({"content_sha256": ["does not match the content"]})
     if public_key is not None and loaded["public_key"] != public_key:
         raise ValidationError({"public_key": ["not the centre's registered key"]})

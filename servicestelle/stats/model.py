@@ -32,7 +32,8 @@ link only within a calendar year: quarters, half-years and years never cross it.
 figures are modelled with the values of the current store, which is exact only while they
 equal what was published: where a published figure differs today (a case recoded, withdrawn,
 deleted or entered late), old minus new would give the change away — the model reports it
-(``DraftModel.changed``) and the draft is refused (stats.operations).
+(``DraftModel.changed``) and the draft is refused (stats.operations). So does a figure an
+earlier release hid that is zero today: it was at least 1 then.
 A revoked release counts as published: its figures are out.
 """
 
@@ -40,7 +41,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from servicestelle.stats.disclosure import Figure, Problem, Relation
@@ -64,6 +65,8 @@ class Earlier:
     #: The values it published, where known: a figure whose value today differs cannot be
     #: modelled by today's data (``DraftModel.changed``).
     values: Mapping[Key, int] | None = None
+    #: The threshold it was published with: its hidden cells stay held to it.
+    k: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,10 @@ class DraftModel:
     values: dict[Key, int]
     #: Figures earlier releases suppressed: to be audited as suppressed (``forced``).
     protected: tuple[str, ...] = ()
+    #: Their thresholds, where their release names one (disclosure ``thresholds``): a cell
+    #: hidden under k = 3 was safe with values 3 apart, and a later, larger k cannot ask
+    #: more of it than its release did — those figures are out and fixed.
+    thresholds: Mapping[str, int] = field(default_factory=dict)
     #: (release id, key) of published figures whose value differs today: cases of that
     #: period changed since. Publishing anything linked to them would give the change away
     #: (old figure minus new one): the caller must refuse the draft.
@@ -270,6 +277,7 @@ def build(
         values[key] = value
         figures.append(Figure(key.text, terms, value, fixed=False))
     protected: list[str] = []
+    thresholds: dict[str, int] = {}
     changed: list[tuple[int, Key]] = []
     for other in earlier:
         for key in dict.fromkeys(other.published):
@@ -280,9 +288,17 @@ def build(
         for key in dict.fromkeys(other.suppressed):
             # Not known, and never to become known: audited like the draft's suppressions.
             terms, value = terms_and_value(key, other.period)
+            if value == 0:
+                # Hidden cells are never zero (zeros are published), so it was at least 1:
+                # its cases changed since, and a reader's ">= 1" would now be false.
+                changed.append((other.release_id, key))
             name = f"{other.release_id}:{key.text}"
             figures.append(Figure(name, terms, value, fixed=False))
             protected.append(name)
+            if other.k is not None:
+                thresholds[name] = other.k
     # Every unknown the relations name exists now (var() allocated them on the way).
     problem = Problem(len(var.index), tuple(relations), tuple(figures))
-    return DraftModel(problem, values, tuple(protected), tuple(changed))
+    return DraftModel(
+        problem, values, tuple(protected), thresholds=thresholds, changed=tuple(changed)
+    )

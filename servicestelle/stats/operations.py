@@ -83,6 +83,7 @@ def _earlier(centre_id: int, year: int, besides: int | None = None) -> list[mode
                 release_content.published_keys(content),
                 release_content.suppressed_keys(content),
                 release_content.published_values(content),
+                release.k,
             )
         )
     return earlier
@@ -207,10 +208,33 @@ def draft_release(actor: User, period: Period, table_ids: Sequence[str]) -> Rele
         # whatever their count, and audited like every other suppressed cell.
         sensitive = [key.text for key in counts.sensitive(keys, period)]
         forced = [*draft_model.protected, *sensitive]
-        protection = disclosure.protect(draft_model.problem, k, forced=forced)
+        protection = disclosure.protect(
+            draft_model.problem, k, forced=forced, thresholds=draft_model.thresholds
+        )
+    except disclosure.SolverError:
+        log.error("draft %s: the LP solver gave no answer", period.code)
+        raise ReleaseError(
+            str(
+                _l(
+                    "Die Prüfung auf Rückrechenbarkeit ließ sich nicht berechnen; es wurde "
+                    "nichts gespeichert. Bitte versuchen Sie es später noch einmal."
+                )
+            )
+        ) from None
     except disclosure.InconsistentProblemError:
         if not services.settings().is_coordinator:
-            raise  # one store: contradicting figures are a bug, not a situation
+            # One store: contradicting figures are a bug, not a situation — logged as one,
+            # and the supervisor is told plainly instead of seeing an error page.
+            log.error("draft %s: the model contradicts itself (a bug upstream)", period.code)
+            raise ReleaseError(
+                str(
+                    _l(
+                        "Die Prüfung auf Rückrechenbarkeit ist an einem inneren Widerspruch "
+                        "gescheitert; es wurde nichts gespeichert. Bitte wenden Sie sich an "
+                        "die Administration."
+                    )
+                )
+            ) from None
         log.warning("statewide draft %s: the packages contradict each other", period.code)
         raise ReleaseError(
             str(
@@ -244,7 +268,14 @@ def draft_release(actor: User, period: Period, table_ids: Sequence[str]) -> Rele
         status=ReleaseStatus.DRAFT.value,
         content=signing.canonical(content).decode(),
         content_hash=signing.content_hash(content),
-        audit=json.dumps(_stored_audit(protection, k_setting, sensitive), sort_keys=True),
+        audit=json.dumps(
+            {
+                **_stored_audit(protection, k_setting, sensitive),
+                # What the audit knew: approval refuses if the year's releases differ by then.
+                "modelled": sorted(other.release_id for other in earlier),
+            },
+            sort_keys=True,
+        ),
         audit_passed=protection.audit.passed,
         drafted_by=actor.id,
         drafted_at=now,
@@ -341,6 +372,27 @@ def _lock_centre(centre_id: int) -> Centre:
     ).one()
 
 
+def _out_since_drafted(release: Release) -> bool:
+    """Whether a release of the same centre and year came out that the draft's audit did not
+    model. Compared by id, under the approval lock: a release approved while the draft was
+    being computed counts, whatever the clocks said."""
+    out_now = set(
+        db.session.scalars(
+            sa.select(Release.id).where(
+                Release.centre_id == release.centre_id,
+                Release.kind == ReleaseKind.RELEASE.value,
+                Release.year == release.year,
+                Release.id != release.id,
+                Release.status.in_([status.value for status in OUT]),
+            )
+        )
+    )
+    modelled = json.loads(release.audit).get("modelled")
+    if modelled is None:  # drafted before the ids were stored: redraft if anything is out
+        return bool(out_now)
+    return out_now != set(modelled)
+
+
 def approve_release(actor: User, release: Release) -> None:
     """Publish a draft: another supervisor, a passed audit, nothing published meanwhile,
     the content as frozen; signed with the centre's release key (committed)."""
@@ -363,17 +415,7 @@ def approve_release(actor: User, release: Release) -> None:
     centre = _lock_centre(release.centre_id)
     is_package = release.kind == ReleaseKind.PACKAGE.value
     # A package's counts are unsuppressed: no release coming out changes what it shows.
-    newer = not is_package and db.session.scalar(
-        sa.select(sa.func.count(Release.id)).where(
-            Release.centre_id == release.centre_id,
-            Release.kind == ReleaseKind.RELEASE.value,
-            Release.year == release.year,
-            Release.id != release.id,
-            Release.status.in_([status.value for status in OUT]),
-            Release.decided_at >= release.drafted_at,
-        )
-    )
-    if newer:
+    if not is_package and _out_since_drafted(release):
         raise ReleaseError(
             str(
                 _l(
@@ -439,10 +481,23 @@ def reject_release(actor: User, release: Release, reason: str) -> None:
     text = _reason(reason)
     if release.status != ReleaseStatus.DRAFT.value:
         raise ReleaseError(str(_l("Nur ein Entwurf kann abgelehnt werden.")))
-    release.status = ReleaseStatus.REJECTED.value
-    release.decided_by = actor.id
-    release.decided_at = clock.now()
-    release.reason = text
+    # Conditional, like approval: an approval committed meanwhile must not be overwritten
+    # (a published release that reads "rejected" would drop out of every later audit).
+    moved = db.session.execute(
+        sa.update(Release)
+        .where(Release.id == release.id, Release.status == ReleaseStatus.DRAFT.value)
+        .values(
+            status=ReleaseStatus.REJECTED.value,
+            decided_by=actor.id,
+            decided_at=clock.now(),
+            reason=text,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise ReleaseError(str(_l("Über diesen Entwurf wurde bereits entschieden.")))
+    db.session.expire(release)
     _record(
         AuditEvent.STATS_RELEASE_REJECT,
         actor,
