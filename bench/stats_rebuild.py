@@ -32,6 +32,7 @@ samples; the CLI's one audit entry and its progress output are left out.
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 import tempfile
@@ -63,6 +64,8 @@ from servicestelle.stats.models import StatsRecord
 from tests.support import stats as stats_defaults
 
 CASES_FULL, CASES_QUICK = 100_000, 2_000
+#: A full run at another size (``BENCH_REBUILD_CASES=10000``), to compare changes in minutes.
+CASES_FULL = int(os.environ.get("BENCH_REBUILD_CASES", CASES_FULL))
 #: Cases per transaction: the CLI's default; smaller with --quick, for a sample per batch.
 BATCH_FULL, BATCH_QUICK = case_statistics.BATCH_SIZE, 100
 #: Share of the cases with one to three interventions.

@@ -11,14 +11,18 @@ How stored codes are read (documented, and the disclosure model relies on it):
   catalogue does not know (retired since) counts as ``anderes`` where the list has it, else
   as ``keine_angabe`` — so every case counts under at least one code of every complete
   dimension, and under exactly one of a single-select dimension;
+- ``keine_angabe`` is never counted beside another code of the same dimension (a case
+  counted under it has no other code there);
 - a sub-item dimension counts only its own codes (a case may have none).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -48,6 +52,9 @@ def codes_of(stored: str | None, dim: Dimension) -> tuple[str, ...]:
     return codes if dim.multiple else codes[:1]
 
 
+Group = tuple[Basis, tuple[str, ...]]
+
+
 def case_counts(
     centre_id: int,
     keys: Iterable[Key],
@@ -59,7 +66,7 @@ def case_counts(
     Keys without a case are present with 0.
     """
     wanted_quarters = sorted(set(quarters))
-    groups: dict[tuple[Basis, tuple[str, ...]], set[Key]] = defaultdict(set)
+    groups: dict[Group, set[Key]] = defaultdict(set)
     for key in keys:
         if not key.basis.per_quarter:
             raise ValueError(f"{key.text} is not counted per quarter")
@@ -70,7 +77,9 @@ def case_counts(
     first, last = wanted_quarters[0].months[0], wanted_quarters[-1].months[1]
     quarter_set = set(wanted_quarters)
     table = StatsRecord.__table__
-    for (basis, names), group in groups.items():
+    answered_by = query_plan(groups, dims)
+    for query_group in dict.fromkeys(answered_by.values()):
+        basis, names = query_group
         month = table.c[_MONTH_COLUMN[basis]]
         columns = [table.c[name] for name in names]
         query = (
@@ -78,20 +87,97 @@ def case_counts(
             .where(table.c.centre_id == centre_id, month >= first, month <= last)
             .group_by(month, *columns)
         )
-        by_column = [dims[name] for name in names]
-        for row in db.session.execute(query):
-            quarter = quarter_of_month(row[0])
-            if quarter not in quarter_set:
-                continue
-            count = row[-1]
-            per_dim = [
-                codes_of(value, dim) for value, dim in zip(row[1:-1], by_column, strict=True)
-            ]
-            for combination in itertools.product(*per_dim):
-                key = Key(basis, tuple(zip(names, combination, strict=True)))
-                if key in group:
-                    result[(key, quarter)] += count
+        rows = [tuple(row) for row in db.session.execute(query)]
+        for group, by in answered_by.items():
+            if by == query_group:
+                summed = _by_quarter(rows, names, group[1], quarter_set)
+                _add_counts(result, groups[group], group, summed, dims)
     return result
+
+
+def _add_counts(
+    result: dict[tuple[Key, Quarter], int],
+    wanted: set[Key],
+    group: Group,
+    summed: Iterable[tuple[Quarter, tuple[str, ...], int]],
+    dims: Dimensions,
+) -> None:
+    """Add the counts of stored values to the keys of ``group`` they count under."""
+    basis, names = group
+    by_column = [dims[name] for name in names]
+    for quarter, values, count in summed:
+        per_dim = [codes_of(value, dim) for value, dim in zip(values, by_column, strict=True)]
+        for combination in itertools.product(*per_dim):
+            key = Key(basis, tuple(zip(names, combination, strict=True)))
+            if key in wanted:
+                result[(key, quarter)] += count
+
+
+#: Single-select dimensions share one GROUP BY while the product of their code counts (plus
+#: one, for a retired code) stays below this: at most that many groups per month come back.
+SMALL_COMBINATIONS = 1_000
+
+
+def query_plan(groups: Iterable[Group], dims: Dimensions | None = None) -> dict[Group, Group]:
+    """For each (basis, dimensions), the GROUP BY that answers it: its own, or one of the same
+    basis grouping by more columns. Each record falls into one group of stored values, so the
+    counts of fewer columns are sums over the others' groups (before the values are split into
+    codes): a table's margins and total come from its cells' query, one full pass instead of
+    four. With ``dims``, single-select dimensions of the same basis are also grouped by
+    together while their combinations stay few (SMALL_COMBINATIONS): a pass less each."""
+    widest_first = sorted(set(groups), key=lambda group: (-len(group[1]), group))
+    queried: list[Group] = []
+    answered_by: dict[Group, Group] = {}
+    for basis, names in widest_first:
+        host = next((q for q in queried if q[0] == basis and set(names) <= set(q[1])), None)
+        if host is None:
+            host = (basis, names)
+            queried.append(host)
+        answered_by[(basis, names)] = host
+    if dims is not None:
+        merged = _merged_single_selects(queried, dims)
+        answered_by = {group: merged.get(host, host) for group, host in answered_by.items()}
+    return answered_by
+
+
+def _merged_single_selects(queried: list[Group], dims: Dimensions) -> dict[Group, Group]:
+    """Queries over single-select dimensions only, bundled per basis in order while the
+    bundle's combinations stay below SMALL_COMBINATIONS: each query -> its bundle's query."""
+    bundles: list[tuple[Basis, set[str]]] = []
+    for basis, names in sorted(queried):
+        if not names or any(dims[name].multiple for name in names):
+            continue
+        last = bundles[-1] if bundles else None
+        if last is not None and last[0] == basis:
+            together = last[1] | set(names)
+            if math.prod(len(dims[name].codes) + 1 for name in together) <= SMALL_COMBINATIONS:
+                last[1].update(names)
+                continue
+        bundles.append((basis, set(names)))
+    merged: dict[Group, Group] = {}
+    for basis, names in queried:
+        for bundle_basis, bundle in bundles:
+            if bundle_basis == basis and names and set(names) <= bundle:
+                merged[(basis, names)] = (basis, tuple(sorted(bundle)))
+                break
+    return merged
+
+
+def _by_quarter(
+    rows: list[tuple[Any, ...]],
+    columns: tuple[str, ...],
+    wanted: tuple[str, ...],
+    quarters: set[Quarter],
+) -> Iterable[tuple[Quarter, tuple[str, ...], int]]:
+    """The (month, values…, count) rows of a GROUP BY over ``columns``, summed by quarter over
+    the ``wanted`` columns only."""
+    where = [columns.index(name) + 1 for name in wanted]
+    summed: Counter[tuple[Quarter, tuple[str, ...]]] = Counter()
+    for row in rows:
+        quarter = quarter_of_month(row[0])
+        if quarter in quarters:
+            summed[(quarter, tuple(row[i] for i in where))] += row[-1]
+    return ((quarter, values, count) for (quarter, values), count in summed.items())
 
 
 def repeated_counts(
@@ -99,31 +185,60 @@ def repeated_counts(
 ) -> dict[Key, int]:
     """Respondents (pseudonymous tokens) with at least n cases opened in the period, overall
     and within each life area."""
-    wanted = list(keys)
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return {}
     table = StatsRecord.__table__
     first, last = period.months
-    query = sa.select(table.c.respondent_token, table.c.life_areas).where(
+    in_period = sa.and_(
         table.c.centre_id == centre_id,
         table.c.opened_month >= first,
         table.c.opened_month <= last,
         table.c.respondent_token.is_not(None),
     )
-    overall: Counter[bytes] = Counter()
-    by_area: Counter[tuple[bytes, str]] = Counter()
-    life_areas = dims["life_areas"]
-    for token, areas in db.session.execute(query):
-        overall[token] += 1
-        for area in codes_of(areas, life_areas):
-            by_area[(token, area)] += 1
-    result: dict[Key, int] = {}
-    for key in wanted:
-        n = key.basis.threshold
-        within = key.code("life_areas")
-        if within is None:
-            result[key] = sum(1 for count in overall.values() if count >= n)
-        else:
-            result[key] = sum(1 for (_, a), count in by_area.items() if a == within and count >= n)
+    # Which stored values count under which life area is codes_of's to say (retired codes,
+    # "keine_angabe"): it is asked once per distinct stored value, and the database counts
+    # each token's records in an area as those holding one of the area's stored values.
+    areas = {area for key in wanted if (area := key.code("life_areas")) is not None}
+    stored_in: dict[str, list[str]] = {area: [] for area in areas}
+    for value in db.session.scalars(sa.select(table.c.life_areas).where(in_period).distinct()):
+        for area in codes_of(value, dims["life_areas"]):
+            if area in stored_in:
+                stored_in[area].append(value)
+    counted = {area: values for area, values in stored_in.items() if values}
+    # One pass: per token its cases overall and per area, kept when it has enough overall (a
+    # token has no more cases in an area than overall); then per key, the tokens with >= n.
+    per_area = [
+        sa.func.sum(sa.case((table.c.life_areas.in_(values), 1), else_=0)).label(f"area_{i}")
+        for i, values in enumerate(counted.values())
+    ]
+    per_token = (
+        sa.select(sa.func.count().label("overall"), *per_area)
+        .where(in_period)
+        .group_by(table.c.respondent_token)
+        .having(sa.func.count() >= min(key.basis.threshold for key in wanted))
+        .subquery()
+    )
+    column_of = dict(zip(counted, per_token.c[1:], strict=True))
+    column_of[_OVERALL] = per_token.c.overall
+    countable = [key for key in wanted if (key.code("life_areas") or _OVERALL) in column_of]
+    tallies = [
+        sa.func.sum(
+            sa.case(
+                (column_of[key.code("life_areas") or _OVERALL] >= key.basis.threshold, 1), else_=0
+            )
+        )
+        for key in countable
+    ]
+    result = dict.fromkeys(wanted, 0)
+    if tallies:
+        row = db.session.execute(sa.select(*tallies).select_from(per_token)).one()
+        result.update({key: int(value or 0) for key, value in zip(countable, row, strict=True)})
     return result
+
+
+#: The count over all life areas, beside the areas' codes (never a code itself).
+_OVERALL = ""
 
 
 class StoreCounts:
