@@ -186,13 +186,22 @@ def test_interventions_give_their_groups_and_a_lawsuit_means_went_to_court(app, 
     )
     second = add("klage_prozessbegleitung")
     assert second["interventions"] == "beratung_empowerment;klage_prozessbegleitung"
-    assert second["intervention_groups"] == "beratung;gerichtlich"
+    # "Beratung ohne weitere Intervention" is counselling alone: no longer this case.
+    assert second["intervention_groups"] == "gerichtlich"
     assert second["went_to_court"] == "ja"
-    # "anderes" belongs to no group; its details stay in the case.
+    # "anderes" counts in the group "anderes"; its details stay in the case.
     third = add("anderes")
     assert third["interventions"] == "anderes;beratung_empowerment;klage_prozessbegleitung"
-    assert third["intervention_groups"] == "beratung;gerichtlich"
+    assert third["intervention_groups"] == "anderes;gerichtlich"
     assert len(committed()) == 1
+
+
+def test_counselling_only_means_no_other_intervention(app, owner, committed):
+    case_id = _create(app, owner, CONTENT)
+    with acting_as(app, owner):
+        for kind in ("beratung_empowerment", "anderes"):
+            parts.add_intervention(load(owner, case_id), OPENED, {"type": kind, "details": "x"})
+    assert _codes(_record(app, committed, case_id))["intervention_groups"] == "anderes"
 
 
 def test_saving_the_case_again_overwrites_its_record(app, owner, committed):

@@ -112,7 +112,7 @@ class RegisterCode(fields.String):
     """A code from a register the centre keeps itself (its districts), "" for none.
 
     This schema checks the shape only: it cannot know the centre. Whoever saves a case checks
-    the code against the centre's register (cases/districts.py); a code is never free text.
+    the code against the centre's register (cases/operations.py); a code is never free text.
     """
 
     def __init__(self, **kwargs: Any) -> None:

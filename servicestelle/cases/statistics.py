@@ -38,13 +38,18 @@ log = logging.getLogger(__name__)
 #: by chance. Keyed apart from every case index (its own HKDF info); the store re-keys it.
 RESPONDENT_DIGEST = BlindIndex("stats", "respondent", 256)
 #: The intervention that means the case went to court (DOMAIN.md A6, AGG §23).
-COURT_INTERVENTION = "klage_prozessbegleitung"
+COURT_INTERVENTION = catalogue.COURT_INTERVENTION
+#: The group of counselling alone (DOMAIN.md A6: "counselling only").
+COUNSELLING_ONLY = "beratung"
 #: Cases opened per transaction by ``rebuild``.
 BATCH_SIZE = 500
 
 _GROUP_OF: dict[str, str | None] = {
     entry.code: entry.group for entry in catalogue.INTERVENTIONS.entries()
 }
+# An intervention typed as "anderes" went beyond counselling too: it counts in the group
+# "anderes" (the statistics dimension has it), never as "counselling only".
+_GROUP_OF[catalogue.ANDERES.code] = catalogue.ANDERES.code
 
 
 def _month(day: date | None) -> str | None:
@@ -74,6 +79,9 @@ def figures_of(
     client = payload["client"]
     types = {str(item["type"]) for item in interventions}
     groups = {group for kind in types if (group := _GROUP_OF.get(kind)) is not None}
+    if groups - {COUNSELLING_ONLY}:
+        # "Beratung ohne weitere Intervention": a case that went further counts there only.
+        groups.discard(COUNSELLING_ONLY)
     opened_month = _month(case.opened_on)
     assert opened_month is not None  # noqa: S101 - opened_on is NOT NULL; narrows the type
     return store.CaseFigures(
