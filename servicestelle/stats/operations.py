@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from audit import AuditEvent
@@ -444,26 +445,36 @@ def approve_release(actor: User, release: Release) -> None:
             published_at=now.isoformat(),
         )
     signature, public = signing.sign(centre.code, document)
-    moved = db.session.execute(
-        sa.update(Release)
-        .where(Release.id == release.id, Release.status == ReleaseStatus.DRAFT.value)
-        .values(
-            status=ReleaseStatus.PUBLISHED.value,
-            decided_by=actor.id,
-            decided_at=now,
-            signature=signature,
-            public_key=public,
-        )
-        .execution_options(synchronize_session=False)
+    _move(
+        release,
+        ReleaseStatus.DRAFT,
+        _l("Über diesen Entwurf wurde bereits entschieden."),
+        status=ReleaseStatus.PUBLISHED.value,
+        decided_by=actor.id,
+        decided_at=now,
+        signature=signature,
+        public_key=public,
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
-        raise ReleaseError(str(_l("Über diesen Entwurf wurde bereits entschieden.")))
-    db.session.expire(release)
     event = AuditEvent.STATS_PACKAGE_APPROVE if is_package else AuditEvent.STATS_RELEASE_APPROVE
     _record(event, actor, release, period=release.period, content_sha256=release.content_hash)
     db.session.commit()
     log.info("release published: id=%s period=%s", release.id, release.period)
+
+
+def _move(release: Release, expected: ReleaseStatus, refusal: LazyString, **values: Any) -> None:
+    """Change a release's row only while it still has the ``expected`` status: of two
+    decisions made at the same moment, the second is refused instead of overwriting the
+    first (a published release that reads "rejected" would drop out of every later audit)."""
+    moved = db.session.execute(
+        sa.update(Release)
+        .where(Release.id == release.id, Release.status == expected.value)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise ReleaseError(str(refusal))
+    db.session.expire(release)
 
 
 def _reason(text: str) -> str:
@@ -481,23 +492,15 @@ def reject_release(actor: User, release: Release, reason: str) -> None:
     text = _reason(reason)
     if release.status != ReleaseStatus.DRAFT.value:
         raise ReleaseError(str(_l("Nur ein Entwurf kann abgelehnt werden.")))
-    # Conditional, like approval: an approval committed meanwhile must not be overwritten
-    # (a published release that reads "rejected" would drop out of every later audit).
-    moved = db.session.execute(
-        sa.update(Release)
-        .where(Release.id == release.id, Release.status == ReleaseStatus.DRAFT.value)
-        .values(
-            status=ReleaseStatus.REJECTED.value,
-            decided_by=actor.id,
-            decided_at=clock.now(),
-            reason=text,
-        )
-        .execution_options(synchronize_session=False)
+    _move(
+        release,
+        ReleaseStatus.DRAFT,
+        _l("Über diesen Entwurf wurde bereits entschieden."),
+        status=ReleaseStatus.REJECTED.value,
+        decided_by=actor.id,
+        decided_at=clock.now(),
+        reason=text,
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
-        raise ReleaseError(str(_l("Über diesen Entwurf wurde bereits entschieden.")))
-    db.session.expire(release)
     _record(
         AuditEvent.STATS_RELEASE_REJECT,
         actor,
@@ -544,24 +547,18 @@ def revoke_release(actor: User, release: Release, reason: str) -> None:
                 )
             )
         )
-    moved = db.session.execute(
-        sa.update(Release)
-        .where(Release.id == release.id, Release.status == ReleaseStatus.PUBLISHED.value)
-        .values(
-            status=ReleaseStatus.REVOKED.value,
-            revoked_by=actor.id,
-            revoked_at=now,
-            reason=text,
-            revocation=document.decode(),
-            revocation_signature=signature,
-            revocation_salt=salt,
-        )
-        .execution_options(synchronize_session=False)
+    _move(
+        release,
+        ReleaseStatus.PUBLISHED,
+        _l("Diese Statistik wurde bereits widerrufen."),
+        status=ReleaseStatus.REVOKED.value,
+        revoked_by=actor.id,
+        revoked_at=now,
+        reason=text,
+        revocation=document.decode(),
+        revocation_signature=signature,
+        revocation_salt=salt,
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        db.session.rollback()
-        raise ReleaseError(str(_l("Diese Statistik wurde bereits widerrufen.")))
-    db.session.expire(release)
     _record(
         AuditEvent.STATS_RELEASE_REVOKE,
         actor,
