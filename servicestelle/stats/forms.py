@@ -52,7 +52,10 @@ def year_choices(today: date) -> list[SelectChoice]:
     return [SelectChoice(str(year), str(year)) for year in range(today.year, first - 1, -1)]
 
 
-class DraftForm(FlaskForm):
+class PeriodForm(FlaskForm):
+    """A year and a part of it (whole, half-year, quarter), suggested as the quarter that
+    ended last: the period of a release draft or of a coordinator package."""
+
     year = SelectField(
         _l("Jahr"),
         validators=[InputRequired(_l("Bitte wählen Sie ein Jahr."))],
@@ -65,24 +68,14 @@ class DraftForm(FlaskForm):
         validate_choice=False,  # validate_part says it in German
         description=_l("Statistiken gibt es nur für ganze Jahre, Halbjahre und Quartale."),
     )
-    tables = Checkboxes(
-        _l("Tabellen"),
-        validate_choice=False,  # validate_tables says it in German
-        description=_l(
-            "Alle Tabellen des Katalogs sind vorgewählt. Jede Tabelle nennt ihre Zählbasis und "
-            "ob Mehrfachnennungen möglich sind."
-        ),
-    )
 
-    def __init__(self, today: date, catalogue: Sequence[Table] = TABLES, **kwargs: object) -> None:
-        """``catalogue``: the tables this instance offers (operations.catalogue())."""
+    def __init__(
+        self, today: date, data: dict[str, object] | None = None, **kwargs: object
+    ) -> None:
         year, part = last_completed_quarter(today)
-        self.catalogue = tuple(catalogue)
-        everything = [table.id for table in self.catalogue]
-        kwargs.setdefault("data", {"year": str(year), "part": part, "tables": everything})
+        kwargs.setdefault("data", {"year": str(year), "part": part, **(data or {})})
         super().__init__(**kwargs)
         self.year.choices = year_choices(today)
-        self.tables.choices = [SelectChoice(table.id, table.title) for table in self.catalogue]
 
     def validate_year(self, field: SelectField) -> None:
         if field.data not in {choice.value for choice in field.choices or []}:
@@ -91,13 +84,6 @@ class DraftForm(FlaskForm):
     def validate_part(self, field: SelectField) -> None:
         if field.data not in {code for code, _label in PARTS}:
             raise ValidationError(str(_l("Bitte wählen Sie einen Zeitraum aus der Liste.")))
-
-    def validate_tables(self, field: Checkboxes) -> None:
-        known = {table.id for table in self.catalogue}
-        if not field.data:
-            raise ValidationError(str(_l("Bitte wählen Sie mindestens eine Tabelle.")))
-        if any(table_id not in known for table_id in field.data):
-            raise ValidationError(str(_l("Diese Tabelle gibt es im Katalog nicht.")))
 
     def period(self) -> Period:
         """The chosen period (after validation); PeriodError should the parts not fit."""
@@ -113,6 +99,31 @@ class DraftForm(FlaskForm):
                 self.year.errors = [*self.year.errors, str(exc)]
                 return False
         return valid
+
+
+class DraftForm(PeriodForm):
+    tables = Checkboxes(
+        _l("Tabellen"),
+        validate_choice=False,  # validate_tables says it in German
+        description=_l(
+            "Alle Tabellen des Katalogs sind vorgewählt. Jede Tabelle nennt ihre Zählbasis und "
+            "ob Mehrfachnennungen möglich sind."
+        ),
+    )
+
+    def __init__(self, today: date, catalogue: Sequence[Table] = TABLES, **kwargs: object) -> None:
+        """``catalogue``: the tables this instance offers (operations.catalogue())."""
+        self.catalogue = tuple(catalogue)
+        everything = [table.id for table in self.catalogue]
+        super().__init__(today, {"tables": everything}, **kwargs)
+        self.tables.choices = [SelectChoice(table.id, table.title) for table in self.catalogue]
+
+    def validate_tables(self, field: Checkboxes) -> None:
+        known = {table.id for table in self.catalogue}
+        if not field.data:
+            raise ValidationError(str(_l("Bitte wählen Sie mindestens eine Tabelle.")))
+        if any(table_id not in known for table_id in field.data):
+            raise ValidationError(str(_l("Diese Tabelle gibt es im Katalog nicht.")))
 
 
 class ReasonForm(FlaskForm):
