@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Flask
 
 from servicestelle.account.views import bp as account_bp
+from servicestelle.activities.views import bp as activities_bp
 from servicestelle.admin.views import bp as admin_bp
 from servicestelle.api.views import bp as api_bp
 from servicestelle.auth.views import bp as auth_bp
+from servicestelle.campaigns.views import bp as campaigns_bp
 from servicestelle.cases.views import bp as cases_bp
 from servicestelle.centres.views import bp as centres_bp
 from servicestelle.coordinator import mode as coordinator_mode
@@ -17,6 +19,7 @@ from servicestelle.dpo.views import bp as dpo_bp
 from servicestelle.extensions import csrf
 from servicestelle.health import bp as health_bp
 from servicestelle.i18n import bp as i18n_bp
+from servicestelle.reports.views import bp as reports_bp
 from servicestelle.stats.views import bp as stats_bp
 from servicestelle.stats.views_packages import bp as _packages_on_stats_bp  # noqa: F401
 
@@ -25,13 +28,16 @@ def register(app: Flask) -> None:
     for blueprint in (
         auth_bp,
         account_bp,
+        activities_bp,
         admin_bp,
+        campaigns_bp,
         cases_bp,
         centres_bp,
         dashboard_bp,
         dpo_bp,
         health_bp,
         i18n_bp,
+        reports_bp,
         stats_bp,
     ):
         app.register_blueprint(blueprint)

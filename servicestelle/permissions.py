@@ -13,14 +13,19 @@ class Permission(StrEnum):
     """``resource:action``; keep the members alphabetical by value."""
 
     ACCOUNT_MANAGE = "account:manage"  # own password, second factor, recovery codes, API tokens
+    ACTIVITIES_RECORD = "activities:record"  # activities beyond cases, the annual activity report
     AUDIT_READ = "audit:read"  # the DPO workspace: log search, reports, exports, Art. 30
     AUDIT_REVIEW = "audit:review"  # verify the chain now, mark break-glass accesses reviewed
+    CAMPAIGNS_MANAGE = "campaigns:manage"  # suggestions, campaigns, their evidence and review
     CASE_ASSIGN = "case:assign"  # assign cases, see every case's metadata, set a legal hold
     CASE_BREAK_GLASS = "case:break_glass"  # open a case of the centre in an emergency, with reason
     CASE_LIST = "case:list"  # the case list and deadlines (what each may see decides access.py)
     CASE_WORK = "case:work"  # create cases; read and write the content of one's own cases
     DASHBOARD_VIEW = "dashboard:view"
-    DISTRICTS_MANAGE = "districts:manage"  # the centre's register of districts (Stadtteile)
+    DISTRICTS_MANAGE = "districts:manage"  # the register of districts and their population figures
+    REPORTS_READ = "reports:read"  # structural-discrimination reports (from published releases)
+    REPORTS_REVIEW = "reports:review"  # accept or refuse vignettes, finalise a report
+    REPORTS_WRITE = "reports:write"  # report drafts, vignettes (with consent), policy demands
     STATS_READ = "stats:read"  # published statistics releases and their exports
     STATS_RELEASE = "stats:release"  # draft, approve (four eyes), reject and revoke releases
     USERS_MANAGE = "users:manage"
@@ -33,19 +38,28 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: _EVERY_ROLE | {Permission.USERS_MANAGE, Permission.USERS_READ},
     Role.COUNSELLOR: _EVERY_ROLE
     | {
+        Permission.ACTIVITIES_RECORD,
+        Permission.CAMPAIGNS_MANAGE,
         Permission.CASE_BREAK_GLASS,
         Permission.CASE_LIST,
         Permission.CASE_WORK,
+        Permission.REPORTS_READ,
+        Permission.REPORTS_WRITE,
         Permission.STATS_READ,
     },
     Role.DPO: _EVERY_ROLE | {Permission.AUDIT_READ, Permission.AUDIT_REVIEW},
     # Supervisors assign and see metadata; content only with break-glass (DESIGN.md §1).
     Role.SUPERVISOR: _EVERY_ROLE
     | {
+        Permission.ACTIVITIES_RECORD,
+        Permission.CAMPAIGNS_MANAGE,
         Permission.CASE_ASSIGN,
         Permission.CASE_BREAK_GLASS,
         Permission.CASE_LIST,
         Permission.DISTRICTS_MANAGE,
+        Permission.REPORTS_READ,
+        Permission.REPORTS_REVIEW,
+        Permission.REPORTS_WRITE,
         Permission.STATS_READ,
         Permission.STATS_RELEASE,
     },

@@ -21,7 +21,7 @@ from typing import Any
 from flask import render_template
 
 from audit import AuditEvent, Purpose
-from servicestelle import audit_trail, catalogue, clock
+from servicestelle import audit_trail, catalogue, clock, pdf
 from servicestelle.cases import operations, views_display
 from servicestelle.cases.access import OBJECT_TYPE, CaseAccess
 from servicestelle.cases.forms import SECTIONS, SelectionSpec, ValueSpec
@@ -245,17 +245,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _refuse_fetch(url: str, *_args: Any, **_kwargs: Any) -> dict[str, Any]:
-    # The file is rendered from our own template only: no stylesheet, image or font is ever
-    # fetched — not from the network, not from the server's disk.
-    raise ValueError(f"resource refused: {url[:40]}")
-
-
 def to_pdf(client_file: ClientFile) -> bytes:
-    try:
-        import weasyprint
-    except OSError as exc:  # pango or its fonts are missing
-        raise ExportUnavailable(str(exc)) from None
     html = render_template("cases/art15.html", file=client_file, **views_display.helpers())
-    pdf: bytes = weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
-    return pdf
+    try:
+        return pdf.render_pdf(html)
+    except pdf.PdfUnavailable as exc:
+        raise ExportUnavailable(str(exc)) from None

@@ -1,0 +1,1 @@
+"""Campaign planning from published figures: suggestions, campaigns, evidence, review (DESIGN.md §7)."""

@@ -1,0 +1,1 @@
+"""Structural-discrimination reports, built only from published statistics releases (DESIGN.md §7)."""
