@@ -48,7 +48,7 @@ def _stored(rng: random.Random, name: str) -> str:
 
 def _reference(centre: int, keys: list[Key]) -> dict[tuple[Key, Quarter], int]:
     """The count as the definition says it, one record at a time."""
-    names = sorted({name for key in keys for name in key.dimensions})
+    names = sorted({DIMS[name].column for key in keys for name in key.dimensions})
     month_of = {Basis.OPENED: StatsRecord.opened_month, Basis.CLOSED: StatsRecord.closed_month}
     columns = [StatsRecord.__table__.c[name] for name in names]
     counted: Counter[tuple[Key, Quarter]] = Counter()
@@ -63,6 +63,13 @@ def _reference(centre: int, keys: list[Key]) -> dict[tuple[Key, Quarter], int]:
                 name: set(aggregate.codes_of(value, DIMS[name]))
                 for name, value in zip(names, row[1:], strict=True)
             }
+            # The number of grounds: none recorded, one, or two and more.
+            grounds = codes["grounds"]
+            codes["ground_combination"] = (
+                {"keine_angabe"}
+                if grounds == {"keine_angabe"}
+                else {"einzeln" if len(grounds) == 1 else "mehrfach"}
+            )
             for key in keys:
                 if key.basis == basis and all(code in codes[n] for n, code in key.conditions):
                     counted[(key, quarter)] += 1
@@ -71,7 +78,7 @@ def _reference(centre: int, keys: list[Key]) -> dict[tuple[Key, Quarter], int]:
 
 def test_case_counts_equal_a_count_record_by_record(app, centre):
     rng = random.Random(20261206)  # noqa: S311 - reproducible test data, not a secret
-    names = sorted({name for key in _keys() for name in key.dimensions})
+    names = sorted({DIMS[name].column for key in _keys() for name in key.dimensions})
     with app.app_context():
         elsewhere = create_centre("ANDERS", "Andere Stelle").id
         for _ in range(150):

@@ -13,7 +13,10 @@ How stored codes are read (documented, and the disclosure model relies on it):
   dimension, and under exactly one of a single-select dimension;
 - ``keine_angabe`` is never counted beside another code of the same dimension (a case
   counted under it has no other code there);
-- a sub-item dimension counts only its own codes (a case may have none).
+- a sub-item dimension counts only its own codes (a case may have none);
+- a combination dimension (``ground_combination``) reads the column of the dimension it
+  counts: ``keine_angabe`` where that dimension counts only ``keine_angabe``, ``einzeln``
+  where it counts one code, ``mehrfach`` where two or more.
 """
 
 from __future__ import annotations
@@ -30,7 +33,15 @@ from servicestelle.extensions import db
 from servicestelle.stats.keys import Key
 from servicestelle.stats.models import StatsRecord
 from servicestelle.stats.periods import Period, Quarter, quarter_of_month
-from servicestelle.stats.tables import NO_ANSWER, OTHER, Basis, Dimension, Dimensions
+from servicestelle.stats.tables import (
+    NO_ANSWER,
+    OTHER,
+    SEVERAL,
+    SINGLE,
+    Basis,
+    Dimension,
+    Dimensions,
+)
 
 _MONTH_COLUMN = {Basis.OPENED: "opened_month", Basis.CLOSED: "closed_month"}
 
@@ -50,6 +61,20 @@ def codes_of(stored: str | None, dim: Dimension) -> tuple[str, ...]:
     if not codes:
         return (NO_ANSWER,)
     return codes if dim.multiple else codes[:1]
+
+
+def combination_code(stored: str | None, counted: Dimension) -> str:
+    """How many codes of ``counted`` a stored value counts under, as a combination code."""
+    codes = codes_of(stored, counted)
+    if codes == (NO_ANSWER,):
+        return NO_ANSWER
+    return SINGLE if len(codes) == 1 else SEVERAL
+
+
+def _codes(stored: str | None, dim: Dimension, dims: Dimensions) -> tuple[str, ...]:
+    if dim.combination_of is not None:
+        return (combination_code(stored, dims[dim.combination_of]),)
+    return codes_of(stored, dim)
 
 
 Group = tuple[Basis, tuple[str, ...]]
@@ -81,7 +106,7 @@ def case_counts(
     for query_group in dict.fromkeys(answered_by.values()):
         basis, names = query_group
         month = table.c[_MONTH_COLUMN[basis]]
-        columns = [table.c[name] for name in names]
+        columns = [table.c[dims[name].column] for name in names]
         query = (
             sa.select(month, *columns, sa.func.count())
             .where(table.c.centre_id == centre_id, month >= first, month <= last)
@@ -106,7 +131,7 @@ def _add_counts(
     basis, names = group
     by_column = [dims[name] for name in names]
     for quarter, values, count in summed:
-        per_dim = [codes_of(value, dim) for value, dim in zip(values, by_column, strict=True)]
+        per_dim = [_codes(value, dim, dims) for value, dim in zip(values, by_column, strict=True)]
         for combination in itertools.product(*per_dim):
             key = Key(basis, tuple(zip(names, combination, strict=True)))
             if key in wanted:
@@ -145,7 +170,8 @@ def _merged_single_selects(queried: list[Group], dims: Dimensions) -> dict[Group
     bundle's combinations stay below SMALL_COMBINATIONS: each query -> its bundle's query."""
     bundles: list[tuple[Basis, set[str]]] = []
     for basis, names in sorted(queried):
-        if not names or any(dims[name].multiple for name in names):
+        # A combination dimension reads a multi-select column: many distinct values.
+        if not names or any(dims[n].multiple or dims[n].combination_of for n in names):
             continue
         last = bundles[-1] if bundles else None
         if last is not None and last[0] == basis:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from servicestelle.stats.tables import Basis, Dimensions, Table
+from servicestelle.stats.tables import NO_ANSWER, Basis, Dimensions, Table
 
 Condition = tuple[str, str]
 
@@ -93,8 +93,11 @@ def layout(table: Table, dims: Dimensions) -> Layout:
     if table.cols is None:
         return Layout(table, rows.codes, (), keys)
     cols = dims[table.cols]
-    for col in cols.codes:
+    col_codes = tuple(code for code in cols.codes if code not in table.hidden_cols)
+    for col in col_codes:
         keys[(None, col)] = total.with_(cols.name, col)
         for row in rows.codes:
+            if cols.combination_of == rows.name and row == NO_ANSWER:
+                continue  # no ground recorded: neither alone nor combined with another
             keys[(row, col)] = Key.of(table.basis, [(rows.name, row), (cols.name, col)])
-    return Layout(table, rows.codes, cols.codes, keys)
+    return Layout(table, rows.codes, col_codes, keys)

@@ -19,6 +19,9 @@ that refines it (children P+{d=c}):
 - conditions that select the same cases (tables.SAME_CASES: "went to court" and the
   intervention group "gerichtlich") have equal counts under every P both refine;
 - sub-items: each is at most its parent code (P+{parent=top});
+- combinations (the number of grounds a case has): under "einzeln" the grounds sum to P,
+  under "mehrfach" to at least 2P, and the cells nobody can be in ("keine Angabe" beside a
+  ground) are 0 — known to every reader, shown or not;
 - two conditions a, b: the Fréchet bound P+a+b >= (P+a) + (P+b) - P (cases with a and b are
   at least those with a plus those with b minus all).
 Repeated respondents: the counts fall as the threshold rises (>=5 <= >=3 <= >=2); a life area's
@@ -47,7 +50,17 @@ from typing import Protocol
 from servicestelle.stats.disclosure import Figure, Problem, Relation
 from servicestelle.stats.keys import Key
 from servicestelle.stats.periods import Period, Quarter
-from servicestelle.stats.tables import NO_ANSWER, REPEATED, SAME_CASES, Basis, Dimensions
+from servicestelle.stats.tables import (
+    COMBINATION_COUNTS,
+    NO_ANSWER,
+    REPEATED,
+    SAME_CASES,
+    SEVERAL,
+    SINGLE,
+    Basis,
+    Dimension,
+    Dimensions,
+)
 
 #: Quarters that every period of a model holds all or none of (module docstring).
 Slot = tuple[Quarter, ...]
@@ -131,8 +144,23 @@ def _case_relations(
             dim = dims[name]
             children = [parent.with_(name, code) for code in dim.codes]
             present = [child for child in children if child in keys]
+            impossible, counted = _combination_rules(parent, dim, dims)
+            if impossible or counted is not None or dim.combination_of is not None:
+                # Cells a table leaves out are still known to sum (or to be empty): every
+                # child takes part, shown or not.
+                present = children
             for q in slots:
                 p = var(parent, q)
+                relations += [
+                    Relation(((var(parent.with_(name, code), q), 1.0),), equality=True)
+                    for code in sorted(impossible)
+                ]
+                if dim.combination_of is not None and parent.code(dim.combination_of) is None:
+                    # No ground recorded = the combination "keine Angabe" (tables.SAME_CASES),
+                    # here also where the table leaves that column out.
+                    blank = var(parent.with_(name, NO_ANSWER), q)
+                    no_ground = var(parent.with_(dim.combination_of, NO_ANSWER), q)
+                    relations.append(Relation(((blank, 1.0), (no_ground, -1.0)), equality=True))
                 if dim.parent is not None and dim.parent_of is not None:
                     for child in present:
                         top = parent.with_(dim.parent, dim.parent_of[child.code(name) or ""])
@@ -149,10 +177,11 @@ def _case_relations(
                 if not complete:
                     continue  # a partial set of codes: nothing about their sum
                 terms = [(var(child, q), 1.0) for child in children]
-                if dim.multiple:
-                    relations.append(_le([(p, 1), *((i, -1.0) for i, _ in terms)]))
+                low, high = counted if counted is not None else (1, 1 if not dim.multiple else None)
+                if high == low:
+                    relations.append(Relation((*terms, (p, -float(low))), equality=True))
                 else:
-                    relations.append(Relation((*terms, (p, -1.0)), equality=True))
+                    relations.append(_le([(p, float(low)), *((i, -1.0) for i, _ in terms)]))
     for key in case_keys:
         for (name, code), (twin_name, twin_code) in SAME_CASES:
             if key.code(name) != code or twin_name in key.dimensions:
@@ -179,6 +208,27 @@ def _case_relations(
                     )
                 )
     return relations
+
+
+def _combination_rules(
+    parent: Key, dim: Dimension, dims: Dimensions
+) -> tuple[set[str], tuple[int, int | None] | None]:
+    """What a combination condition tells about refining ``parent`` by ``dim``: the codes no
+    case under ``parent`` can have, and — where ``parent`` fixes how many codes of ``dim`` a
+    case has (tables.COMBINATION_COUNTS) — that number's bounds: the children then sum to
+    between low and high times ``parent`` (a case with two grounds counts in two rows)."""
+    if dim.combination_of is not None:
+        counted_code = parent.code(dim.combination_of)
+        if counted_code is None:
+            return set(), None
+        possible = {NO_ANSWER} if counted_code == NO_ANSWER else {SINGLE, SEVERAL}
+        return set(dim.codes) - possible, None
+    for name, code in parent.conditions:
+        if dims[name].combination_of == dim.name:
+            if code == NO_ANSWER:
+                return {c for c in dim.codes if c != NO_ANSWER}, COMBINATION_COUNTS[code]
+            return {NO_ANSWER}, COMBINATION_COUNTS[code]
+    return set(), None
 
 
 def _slots(periods: Sequence[Period]) -> list[Slot]:

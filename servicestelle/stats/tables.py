@@ -11,6 +11,9 @@ with a *key*: a counting basis and a set of conditions ``dimension=code``. The k
 number independently of the table it appears in, so the disclosure model sees that the
 "Arbeit" margin of the ground × life-area table and the "Arbeit" row of the life-area table
 are one and the same number.
+
+Adding a table changes no other table's figures, so it needs no new version: older releases
+and packages simply lack it (a statewide draft asking for it refuses a package without it).
 """
 
 from __future__ import annotations
@@ -76,10 +79,18 @@ class Dimension:
     #: A sub-item dimension: each code implies a code of this parent dimension.
     parent: str | None = None
     parent_of: Mapping[str, str] | None = None
+    #: A dimension derived from another one's codes: how many of them a case has
+    #: (``COMBINATION_CODES``). It reads that dimension's store column.
+    combination_of: str | None = None
 
     def label_of(self, code: str) -> str:
         label = self.labels.get(code)
         return str(label) if label is not None else code
+
+    @property
+    def column(self) -> str:
+        """The store column the dimension is read from."""
+        return self.combination_of or self.name
 
 
 def _from_list(name: str, code_list: CodeList, *, extra: tuple[str, ...] = ()) -> Dimension:
@@ -109,6 +120,35 @@ def _sub_items(
     )
 
 
+#: A combination dimension's codes: the case has exactly one code of the other dimension, two
+#: or more, or none ("keine Angabe" there, which stands alone).
+SINGLE = "einzeln"
+SEVERAL = "mehrfach"
+COMBINATION_CODES = (SINGLE, SEVERAL, NO_ANSWER)
+#: How many codes of the other dimension a case under each combination code has: (at least,
+#: at most — None: no upper bound). The disclosure model turns them into relations.
+COMBINATION_COUNTS: dict[str, tuple[int, int | None]] = {
+    SINGLE: (1, 1),
+    SEVERAL: (2, None),
+    NO_ANSWER: (1, 1),  # the one code "keine_angabe"
+}
+
+
+def _combination(name: str, of: str, label: LazyString) -> Dimension:
+    return Dimension(
+        name,
+        label,
+        multiple=False,
+        codes=COMBINATION_CODES,
+        labels={
+            SINGLE: _l("nur dieses Merkmal"),
+            SEVERAL: _l("mit weiteren Merkmalen"),
+            NO_ANSWER: catalogue.KEINE_ANGABE.label,
+        },
+        combination_of=of,
+    )
+
+
 WENT_TO_COURT = Dimension(
     "went_to_court",
     _l("Gerichtsverfahren"),
@@ -122,6 +162,8 @@ WENT_TO_COURT = Dimension(
 #: (catalogue.COURT_INTERVENTION). The disclosure model turns each pair into an equation.
 SAME_CASES: tuple[tuple[tuple[str, str], tuple[str, str]], ...] = (
     (("went_to_court", "ja"), ("intervention_groups", catalogue.COURT_GROUP)),
+    # No ground recorded: the combination of grounds is "keine Angabe" too.
+    (("ground_combination", NO_ANSWER), ("grounds", NO_ANSWER)),
 )
 
 #: Racism sub-forms, antisemitism among them on its own line (ada.nrw).
@@ -137,6 +179,11 @@ DIMENSIONS: dict[str, Dimension] = {
             "grounds",
             RACISM,
             _l("Rassismus nach Unterformen"),
+        ),
+        _combination(
+            "ground_combination",
+            "grounds",
+            _l("Ein Merkmal oder mehrere (Mehrfachdiskriminierung)"),
         ),
         _from_list("life_areas", catalogue.LIFE_AREAS),
         _from_list("forms", catalogue.FORMS),
@@ -180,6 +227,8 @@ class Table:
     note: LazyString | None = None
     #: Extra rows of a total table: (basis, label) — e.g. opened and closed cases.
     totals: tuple[Basis, ...] = ()
+    #: Column codes left out (cells nobody can be in: their count is always 0).
+    hidden_cols: tuple[str, ...] = ()
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -208,6 +257,19 @@ TABLES: tuple[Table, ...] = (
         Basis.OPENED,
         rows="grounds",
         cols="life_areas",
+    ),
+    Table(
+        "mehrfachdiskriminierung",
+        _l("Mehrfachdiskriminierung: Merkmale allein und in Kombination"),
+        Basis.OPENED,
+        rows="grounds",
+        cols="ground_combination",
+        hidden_cols=(NO_ANSWER,),
+        note=_l(
+            "„Mit weiteren Merkmalen“: Fälle mit zwei oder mehr Diskriminierungsmerkmalen "
+            "(intersektionale oder mehrdimensionale Diskriminierung). Ein solcher Fall zählt "
+            "in jeder seiner Zeilen, in „Gesamt“ einmal."
+        ),
     ),
     Table("formen", _l("Diskriminierungsformen"), Basis.OPENED, rows="forms"),
     Table("ebene", _l("Ebene der Diskriminierung"), Basis.OPENED, rows="level"),
