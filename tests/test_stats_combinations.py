@@ -101,3 +101,16 @@ def test_a_case_with_three_grounds_counts_in_three_rows_and_small_rows_stay_hidd
     assert cells[("lebensalter", "mehrfach")] == 9
     assert cells[("religion_weltanschauung", "mehrfach")] is None  # 3 < k
     assert cells[("religion_weltanschauung", None)] is None
+
+
+def test_a_new_draft_starts_without_the_intersectional_table_but_offers_it(app):
+    from datetime import date
+
+    from servicestelle.stats.forms import DraftForm
+
+    with app.test_request_context("/statistik/neu"):
+        form = DraftForm(date(2027, 1, 4))
+        offered = [choice.value for choice in form.tables.choices]
+        assert TABLE in offered
+        assert TABLE not in form.tables.data
+        assert set(form.tables.data) == set(offered) - {TABLE}

@@ -106,16 +106,18 @@ class DraftForm(PeriodForm):
         _l("Tabellen"),
         validate_choice=False,  # validate_tables says it in German
         description=_l(
-            "Alle Tabellen des Katalogs sind vorgewählt. Jede Tabelle nennt ihre Zählbasis und "
-            "ob Mehrfachnennungen möglich sind."
+            "Alle Tabellen des Katalogs außer „Mehrfachdiskriminierung“ sind vorgewählt. Jene "
+            "verknüpft die Merkmale eng miteinander: Bei kleinen Fallzahlen kann sie weitere "
+            "Sperrungen auslösen, auch in der Tabelle der Merkmale und bei der Gesamtzahl. "
+            "Jede Tabelle nennt ihre Zählbasis und ob Mehrfachnennungen möglich sind."
         ),
     )
 
     def __init__(self, today: date, catalogue: Sequence[Table] = TABLES, **kwargs: object) -> None:
         """``catalogue``: the tables this instance offers (operations.catalogue())."""
         self.catalogue = tuple(catalogue)
-        everything = [table.id for table in self.catalogue]
-        super().__init__(today, {"tables": everything}, **kwargs)
+        preselected = [table.id for table in self.catalogue if not table.optional]
+        super().__init__(today, {"tables": preselected}, **kwargs)
         self.tables.choices = [SelectChoice(table.id, table.title) for table in self.catalogue]
 
     def validate_tables(self, field: Checkboxes) -> None:

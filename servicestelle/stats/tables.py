@@ -229,6 +229,9 @@ class Table:
     totals: tuple[Basis, ...] = ()
     #: Column codes left out (cells nobody can be in: their count is always 0).
     hidden_cols: tuple[str, ...] = ()
+    #: Not preselected for a draft: the table links others so tightly that small stores
+    #: lose figures elsewhere to it (the draft page shows what it cost).
+    optional: bool = False
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -265,6 +268,9 @@ TABLES: tuple[Table, ...] = (
         rows="grounds",
         cols="ground_combination",
         hidden_cols=(NO_ANSWER,),
+        # Per ground, single = margin - combined; the single cells add up to their total
+        # exactly: a hidden small cell takes others with it, in the grounds table too.
+        optional=True,
         note=_l(
             "„Mit weiteren Merkmalen“: Fälle mit zwei oder mehr Diskriminierungsmerkmalen "
             "(intersektionale oder mehrdimensionale Diskriminierung). Ein solcher Fall zählt "
@@ -317,6 +323,8 @@ TABLES: tuple[Table, ...] = (
 )
 
 TABLES_BY_ID: dict[str, Table] = {table.id: table for table in TABLES}
+#: The tables a new draft starts with.
+DEFAULT_TABLES: tuple[str, ...] = tuple(table.id for table in TABLES if not table.optional)
 
 
 class Dimensions:
