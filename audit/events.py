@@ -13,6 +13,10 @@ class AuditEvent(StrEnum):
     """What happened. Values are stored and hashed; never rename one that has been written."""
 
     ACCESS_REQUEST_DENY = "access:request:deny"
+    ACTIVITY_RECORD_CREATE = "activity:record:create"
+    ACTIVITY_RECORD_DELETE = "activity:record:delete"
+    #: Details name the changed fields, never their values.
+    ACTIVITY_RECORD_UPDATE = "activity:record:update"
     API_TOKEN_CREATE = "api:token:create"
     API_TOKEN_RENAME = "api:token:rename"
     API_TOKEN_REVOKE = "api:token:revoke"
@@ -28,11 +32,23 @@ class AuditEvent(StrEnum):
     AUTH_LOGOUT = "auth:logout"
     AUTH_PASSWORD_CHANGE = "auth:password:change"
     AUTH_PASSWORD_RESET = "auth:password:reset"
-    AUTH_RECOVERY_CODE_USE = "auth:recovery_code:use"
     AUTH_REAUTH_SUCCESS = "auth:reauth:success"
+    AUTH_RECOVERY_CODE_USE = "auth:recovery_code:use"
     AUTH_RECOVERY_CODES_REGENERATE = "auth:recovery_codes:regenerate"
     AUTH_SECOND_FACTOR_ENROL = "auth:second_factor:enrol"
     AUTH_SECOND_FACTOR_RESET = "auth:second_factor:reset"
+    CAMPAIGN_ACTIVITY_ADD = "campaign:activity:add"
+    CAMPAIGN_ACTIVITY_REMOVE = "campaign:activity:remove"
+    #: A published figure linked as evidence (details: release id and figure key).
+    CAMPAIGN_EVIDENCE_LINK = "campaign:evidence:link"
+    CAMPAIGN_EVIDENCE_UNLINK = "campaign:evidence:unlink"
+    CAMPAIGN_INDICATOR_ADD = "campaign:indicator:add"
+    CAMPAIGN_INDICATOR_REMOVE = "campaign:indicator:remove"
+    #: The team's outputs for the review (events held, people reached, a note).
+    CAMPAIGN_OUTPUTS_RECORD = "campaign:outputs:record"
+    CAMPAIGN_RECORD_CREATE = "campaign:record:create"
+    #: Details name the changed fields, never their values.
+    CAMPAIGN_RECORD_UPDATE = "campaign:record:update"
     CASE_BREAK_GLASS_OPEN = "case:break_glass:open"
     CASE_CONSENT_RECORD = "case:consent:record"
     CASE_CONSENT_WITHDRAW = "case:consent:withdraw"
@@ -49,6 +65,9 @@ class AuditEvent(StrEnum):
     CASE_RECORD_DELETE = "case:record:delete"
     CASE_RECORD_EXPORT = "case:record:export"
     CASE_RECORD_UPDATE = "case:record:update"
+    #: An anonymised vignette proposed from a case: names the case, never the report or the
+    #: vignette (so the log does not link the two).
+    CASE_VIGNETTE_PROPOSE = "case:vignette:propose"
     #: A registered centre moved to another region or had its release key replaced
     #: (details name the changed fields, never a key).
     COORDINATOR_CENTRE_CHANGE = "coordinator:centre:change"
@@ -63,6 +82,22 @@ class AuditEvent(StrEnum):
     CRYPTO_KEK_RETIRE = "crypto:kek:retire"
     CRYPTO_KEK_ROTATE = "crypto:kek:rotate"
     ORG_CENTRE_CREATE = "org:centre:create"
+    ORG_DISTRICT_CREATE = "org:district:create"
+    ORG_DISTRICT_REACTIVATE = "org:district:reactivate"
+    ORG_DISTRICT_RENAME = "org:district:rename"
+    ORG_DISTRICT_RETIRE = "org:district:retire"
+    #: A year's population figures imported (details: year, version, counts, file hashes).
+    ORG_DISTRICT_PROFILE_IMPORT = "org:district_profile:import"
+    REPORT_DEMAND_ADD = "report:demand:add"
+    REPORT_DEMAND_DELETE = "report:demand:delete"
+    REPORT_DEMAND_MOVE = "report:demand:move"
+    REPORT_DEMAND_UPDATE = "report:demand:update"
+    REPORT_RECORD_CREATE = "report:record:create"
+    #: HTML is not recorded; PDF, CSV and ZIP downloads and API reads are (details: format).
+    REPORT_RECORD_EXPORT = "report:record:export"
+    REPORT_RECORD_FINALISE = "report:record:finalise"
+    REPORT_VIGNETTE_ACCEPT = "report:vignette:accept"
+    REPORT_VIGNETTE_REFUSE = "report:vignette:refuse"
     STATS_PACKAGE_APPROVE = "stats:package:approve"  # a second supervisor approved, signed
     STATS_PACKAGE_DRAFT = "stats:package:draft"  # unsuppressed counts for the coordinator, frozen
     STATS_PACKAGE_EXPORT = "stats:package:export"  # encrypted to the coordinator and handed out
@@ -79,11 +114,6 @@ class AuditEvent(StrEnum):
     USER_ACCOUNT_DISABLE = "user:account:disable"
     USER_ACCOUNT_ENABLE = "user:account:enable"
     USER_ROLES_CHANGE = "user:roles:change"
-    # The district register (servicestelle/centres); appended here, to be sorted in later.
-    ORG_DISTRICT_CREATE = "org:district:create"
-    ORG_DISTRICT_REACTIVATE = "org:district:reactivate"
-    ORG_DISTRICT_RENAME = "org:district:rename"
-    ORG_DISTRICT_RETIRE = "org:district:retire"
 
     @property
     def source(self) -> str:

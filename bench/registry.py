@@ -9,6 +9,7 @@ from bench import (
     crypto_seal,
     password_load,
     passwords,
+    report_render,
     stats_centre,
     stats_rebuild,
     stats_release,
@@ -24,4 +25,5 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("stats-release", stats_release.cases),
     Benchmark("stats-rebuild", stats_rebuild.cases),
     Benchmark("stats-centre", stats_centre.cases),
+    Benchmark("report-render", report_render.cases),
 )

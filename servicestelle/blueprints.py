@@ -12,6 +12,7 @@ from servicestelle.auth.views import bp as auth_bp
 from servicestelle.campaigns.views import bp as campaigns_bp
 from servicestelle.cases.views import bp as cases_bp
 from servicestelle.centres.views import bp as centres_bp
+from servicestelle.centres.views_profiles import bp as _profiles_on_centres_bp  # noqa: F401
 from servicestelle.coordinator import mode as coordinator_mode
 from servicestelle.coordinator.views import bp as coordinator_bp
 from servicestelle.dashboard.views import bp as dashboard_bp

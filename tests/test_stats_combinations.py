@@ -15,7 +15,7 @@ import pytest
 from servicestelle.auth.models import User
 from servicestelle.extensions import db
 from servicestelle.roles import Role
-from servicestelle.stats import operations
+from servicestelle.stats import exports, operations
 from servicestelle.stats.periods import Period
 from servicestelle.stats.tables import TABLES_BY_ID
 from tests import conftest
@@ -60,6 +60,9 @@ def test_a_case_with_two_grounds_counts_in_both_rows_and_once_as_combined(app, c
     assert cells[("keine_angabe", None)] == 6
     assert ("keine_angabe", "einzeln") not in cells
     assert [col["code"] for col in table["cols"]] == ["einzeln", "mehrfach"]
+    # In the CSV the cells the table does not have are empty, not "•" (which means hidden).
+    rows = [line.split(";") for line in exports.table_csv(table).splitlines()]
+    assert ["Keine Angabe", "", "", "6"] in rows
     assert TABLES_BY_ID[TABLE].hidden_cols == ("keine_angabe",)
 
 

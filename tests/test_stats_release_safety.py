@@ -88,12 +88,12 @@ def _cells(text: str) -> list[list[str]]:
 
 @pytest.mark.parametrize("start", FORMULA_STARTS)
 def test_a_text_cell_starting_like_a_formula_gets_an_apostrophe(start):
-    assert exports._text(f"{start}1+1") == f"'{start}1+1"
+    assert exports.text_cell(f"{start}1+1") == f"'{start}1+1"
 
 
 @pytest.mark.parametrize("text", ["Innenstadt-Nord", "27–45 Jahre", "0", "12", "•", "'=1", ""])
 def test_other_text_and_every_count_stay_as_they_are(text):
-    assert exports._text(text) == text
+    assert exports.text_cell(text) == text
 
 
 def test_a_district_named_like_a_formula_is_exported_as_text_and_counts_stay_numbers(

@@ -10,7 +10,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app
 
-from servicestelle.api import case_schemas, schemas, stats_schemas
+from servicestelle.api import case_schemas, report_schemas, schemas, stats_schemas
 from servicestelle.stats import exports
 
 TITLE = "Servicestelle API"
@@ -51,6 +51,9 @@ DOCUMENTED_ENDPOINTS = (
     "api.draft_stats_release",
     "api.reject_stats_release",
     "api.revoke_stats_release",
+    # servicestelle/api/reports.py
+    "api.list_reports",
+    "api.get_report",
 )
 #: Paths whose operations get the shared parts below instead of repeating them in docstrings.
 CASE_PATHS = "/api/v1/cases"
@@ -92,6 +95,8 @@ def _build() -> APISpec:
     spec.components.schema("StatsDraftRequest", schema=stats_schemas.StatsDraftRequestSchema)
     spec.components.schema("StatsReason", schema=stats_schemas.StatsReasonSchema)
     spec.components.schema("StatsReleaseExport", schema=exports.ReleaseExportSchema)
+    for name, schema in report_schemas.OPENAPI_SCHEMAS.items():
+        spec.components.schema(name, schema=schema)
     for endpoint in DOCUMENTED_ENDPOINTS:
         spec.path(view=current_app.view_functions[endpoint], app=current_app)
     return spec

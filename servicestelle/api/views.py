@@ -175,4 +175,5 @@ def list_users() -> ResponseReturnValue:
 # when ``bp`` exists.
 from servicestelle.api import cases as _cases  # noqa: E402, F401
 from servicestelle.api import districts as _districts  # noqa: E402, F401
+from servicestelle.api import reports as _reports  # noqa: E402, F401
 from servicestelle.api import stats as _stats  # noqa: E402, F401

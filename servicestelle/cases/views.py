@@ -1,7 +1,8 @@
 """Case pages of counsellors and supervisors: the case list and its search, the case form.
 
 The case page itself and its actions are in views_case.py, the parts of a case in
-views_parts.py, the Art. 15 export in views_art15.py; importing them here registers their
+views_parts.py, the Art. 15 export in views_art15.py, vignettes for reports in
+views_vignettes.py; importing them here registers their
 routes on the one blueprint.
 """
 
@@ -24,6 +25,7 @@ from servicestelle.cases import (
     views_art15,
     views_case,
     views_parts,
+    views_vignettes,
 )
 from servicestelle.cases.access import CaseAccess
 from servicestelle.cases.forms import CaseForm
@@ -33,7 +35,7 @@ from servicestelle.cases.views_common import bp, load, me, to_case, unreadable
 from servicestelle.extensions import db
 from servicestelle.permissions import Permission, require
 
-__all__ = ["bp", "views_art15", "views_case", "views_parts"]
+__all__ = ["bp", "views_art15", "views_case", "views_parts", "views_vignettes"]
 
 
 def _page_number() -> int:

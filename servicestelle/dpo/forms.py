@@ -53,6 +53,7 @@ OBJECT_ID_PATTERNS: dict[str, re.Pattern[str]] = {
     "district": _NUMBER_ID,
     "kek": _NUMBER_ID,
     "endpoint": _ENDPOINT_ID,
+    "report": _NUMBER_ID,
     "stats_release": _NUMBER_ID,
     "user": _NUMBER_ID,
 }

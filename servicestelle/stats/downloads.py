@@ -15,6 +15,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from flask import make_response
+from werkzeug.wrappers import Response
+
 from servicestelle.stats.exports import iter_table_csvs
 
 #: The formats a release is downloaded in (the audit entry names one of them).
@@ -33,6 +36,15 @@ def filename(centre_code: str, period: str, suffix: str) -> str:
 
 def attachment(name: str) -> str:
     return f'attachment; filename="{name}"'
+
+
+def response(body: bytes, media_type: str, name: str) -> Response:
+    """A download: the body as an attachment named ``name`` (nosniff and no-store come with
+    every response, security.py)."""
+    download = make_response(body)
+    download.headers["Content-Type"] = media_type
+    download.headers["Content-Disposition"] = attachment(name)
+    return download
 
 
 def csv_bytes(text: str) -> bytes:

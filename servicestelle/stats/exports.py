@@ -255,7 +255,7 @@ def _cell(value: int | None) -> str:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _text(value: str) -> str:
+def text_cell(value: str) -> str:
     """A text cell a spreadsheet shows as text: a leading apostrophe before a formula start.
     Counts never need it (they are ``_cell``'s digits or "•", never negative)."""
     return f"'{value}" if value.startswith(FORMULA_STARTS) else value
@@ -274,17 +274,17 @@ def table_csv(table: Mapping[str, Any]) -> str:
         [f"# Mehrfachnennungen möglich: {'ja' if table['multiple_answers'] else 'nein'}"]
     )
     writer.writerow([f"# {SUPPRESSED} = zum Schutz vor Rückrechnung nicht veröffentlicht"])
-    header = ["", *(_text(col["label"]) for col in table["cols"])]
+    header = ["", *(text_cell(col["label"]) for col in table["cols"])]
     has_margin = any(row is None for row, _ in values)
     writer.writerow([*header, "Gesamt"] if cols else ["", "Anzahl"])
+
+    def cell(position: tuple[str | None, str | None]) -> str:
+        # A cell the table does not have (nobody can be in it) is empty, never "•".
+        return _cell(values[position]) if position in values else ""
+
     for row in table["rows"]:
-        line = [_text(row["label"]), *(_cell(values.get((row["code"], col))) for col in cols)]
-        if cols:
-            line.append(
-                _cell(values.get((row["code"], None))) if (row["code"], None) in values else ""
-            )
-        else:
-            line.append(_cell(values.get((row["code"], None))))
+        line = [text_cell(row["label"]), *(cell((row["code"], col)) for col in cols)]
+        line.append(cell((row["code"], None)))
         writer.writerow(line)
     if has_margin:
         total = ["Gesamt", *(_cell(values.get((None, col))) for col in cols)]
@@ -324,7 +324,7 @@ def dezim_csv(content: Mapping[str, Any]) -> str:
                     content["period"],
                     name,
                     row["code"],
-                    _text(row["label"]),
+                    text_cell(row["label"]),
                     _cell(values.get(row["code"])),
                     table["basis"],
                     "ja" if table["multiple_answers"] else "nein",

@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
 from servicestelle import clock
 from servicestelle.auth.freshness import fresh_auth_required
@@ -250,14 +249,6 @@ def _published(release_id: int) -> tuple[Release, str]:
     return release, queries.centre_code(release.centre_id)
 
 
-def _download(body: bytes, media_type: str, name: str) -> Response:
-    response = make_response(body)
-    response.headers["Content-Type"] = media_type
-    response.headers["Content-Disposition"] = downloads.attachment(name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @bp.get("/<int:release_id>/export.json")
 @require(Permission.STATS_READ)
 def export_json(release_id: int) -> ResponseReturnValue:
@@ -266,7 +257,9 @@ def export_json(release_id: int) -> ResponseReturnValue:
     document = exports.export_json(release, code)
     operations.record_export(_me(), release, "json")
     body = json.dumps(document, ensure_ascii=False, indent=2).encode()
-    return _download(body, "application/json", downloads.filename(code, release.period, ".json"))
+    return downloads.response(
+        body, "application/json", downloads.filename(code, release.period, ".json")
+    )
 
 
 @bp.get("/<int:release_id>/tabellen/<table_id>.csv")
@@ -278,7 +271,7 @@ def export_table(release_id: int, table_id: str) -> ResponseReturnValue:
     if table is None:
         abort(404)
     operations.record_export(_me(), release, "csv", table=table["id"])
-    return _download(
+    return downloads.response(
         downloads.csv_bytes(exports.table_csv(table)),
         downloads.CSV_MEDIA_TYPE,
         downloads.filename(code, release.period, f"-{table['id']}.csv"),
@@ -293,7 +286,7 @@ def export_zip(release_id: int) -> ResponseReturnValue:
     published_at = release.decided_at or release.drafted_at  # decided_at: set when published
     body = downloads.tables_zip(json.loads(release.content), code, published_at)
     operations.record_export(_me(), release, "zip")
-    return _download(
+    return downloads.response(
         body, "application/zip", downloads.filename(code, release.period, "-tabellen.zip")
     )
 
@@ -304,7 +297,7 @@ def export_dezim(release_id: int) -> ResponseReturnValue:
     """The DeZIM minimum-standard dimensions as one long CSV."""
     release, code = _published(release_id)
     operations.record_export(_me(), release, "dezim")
-    return _download(
+    return downloads.response(
         downloads.csv_bytes(exports.dezim_csv(json.loads(release.content))),
         downloads.CSV_MEDIA_TYPE,
         downloads.filename(code, release.period, "-dezim.csv"),

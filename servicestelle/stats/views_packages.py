@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -177,11 +177,7 @@ def package_export(package_id: int) -> ResponseReturnValue:
         db.session.rollback()
         return _package_page(package, error=str(exc), status=409)
     centre = db.session.get_one(Centre, package.centre_id)
-    response = make_response(body)
-    response.headers["Content-Type"] = PACKAGE_MEDIA_TYPE
     # Codes and periods are [A-Z0-9-]: safe in a header as they are.
-    response.headers["Content-Disposition"] = downloads.attachment(
-        f"koordinierungspaket-{centre.code}-{package.period}.json"
+    return downloads.response(
+        body, PACKAGE_MEDIA_TYPE, f"koordinierungspaket-{centre.code}-{package.period}.json"
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
