@@ -11,6 +11,7 @@ from servicestelle.centres.models import Centre
 from servicestelle.centres.operations import add_district, create_centre
 from servicestelle.centres.queries import districts_of, get_centre_by_code
 from servicestelle.demo_cases import ensure_demo_cases
+from servicestelle.demo_history import ensure_demo_history
 from servicestelle.extensions import db
 from servicestelle.instance_state import DEMO_FLAG, set_fact
 from servicestelle.roles import Role
@@ -31,6 +32,10 @@ class DemoLogin:
 DEMO_LOGINS = (
     DemoLogin("beraterin", "Aylin Demir (Demo)", Role.COUNSELLOR, "demo-beratung-musterstadt"),
     DemoLogin("leitung", "Jonas Weber (Demo)", Role.SUPERVISOR, "demo-leitung-musterstadt"),
+    # Publishing statistics needs four eyes: a second supervisor approves.
+    DemoLogin(
+        "leitung2", "Sabine Hoffmann (Demo)", Role.SUPERVISOR, "demo-zweite-leitung-musterstadt"
+    ),
     DemoLogin("dsb", "Miriam Kaya (Demo)", Role.DPO, "demo-datenschutz-musterstadt"),
     DemoLogin("admin", "Lukas Schmidt (Demo)", Role.ADMIN, "demo-verwaltung-musterstadt"),
 )
@@ -78,4 +83,11 @@ def ensure_demo_data() -> Centre:
     counsellor = get_user_by_username(DEMO_LOGINS[0].username)
     if counsellor is not None and counsellor.centre_id == centre.id:
         ensure_demo_cases(counsellor)
+        second = get_user_by_username(DEMO_LOGINS[2].username)
+        if (
+            supervisor is not None
+            and second is not None
+            and supervisor.centre_id == second.centre_id == centre.id
+        ):
+            ensure_demo_history(counsellor, supervisor, second)  # after the cases (see there)
     return centre

@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from servicestelle import create_app, migrate
 from servicestelle.auth import totp
 from servicestelle.config import DemoSecretWarning, Settings
+from servicestelle.demo_history import CASES_PER_YEAR
 from tests.conftest import FrozenClock, https_client, post_form
 from tests.support import cli
 from tests.support.cli import one_line_reason, table
@@ -28,9 +29,12 @@ PASSWORD = "korrekt pferd batterie heftklammer"
 DEMO_USERS = {
     "beraterin": "counsellor",
     "leitung": "supervisor",
+    "leitung2": "supervisor",
     "dsb": "dpo",
     "admin": "admin",
 }
+#: The demo cases (demo_cases.py) and the two years of history (demo_history.py).
+DEMO_CASES = 4 + sum(CASES_PER_YEAR)
 
 
 # --- fixtures and helpers ---------------------------------------------------------------
@@ -413,7 +417,7 @@ def test_demo_prepares_an_instance_and_prints_a_login_and_a_code_command_per_rol
     passphrase = Path(demo_env["SERVICESTELLE_INSTANCE"]) / "keyring-passphrase"
     assert stat.S_IMODE(passphrase.stat().st_mode) == 0o600
     # Synthetic cases, sealed: none of their made-up text is in the database in clear.
-    assert query(demo_env, "SELECT count(*) FROM cases") == [(4,)]
+    assert query(demo_env, "SELECT count(*) FROM cases") == [(DEMO_CASES,)]
     assert b"Erfundener Demo-Fall" not in database(demo_env).read_bytes()
 
 
@@ -423,9 +427,9 @@ def test_demo_again_keeps_its_users_and_prints_the_same_logins(tmp_path, demo_en
 
     assert first.returncode == 0, first.stderr
     assert second.returncode == 0, second.stderr
-    assert first.stdout.splitlines()[-12:] == second.stdout.splitlines()[-12:]
-    assert query(demo_env, "SELECT count(*) FROM users") == [(4,)]
-    assert query(demo_env, "SELECT count(*) FROM cases") == [(4,)]
+    assert first.stdout.splitlines()[-14:] == second.stdout.splitlines()[-14:]
+    assert query(demo_env, "SELECT count(*) FROM users") == [(len(DEMO_USERS),)]
+    assert query(demo_env, "SELECT count(*) FROM cases") == [(DEMO_CASES,)]
 
 
 def test_demo_code_prints_the_users_current_code_which_logs_in(tmp_path, demo_env):
