@@ -17,6 +17,8 @@ class AuditEvent(StrEnum):
     ACTIVITY_RECORD_DELETE = "activity:record:delete"
     #: Details name the changed fields, never their values.
     ACTIVITY_RECORD_UPDATE = "activity:record:update"
+    #: The annual activity report downloaded as PDF or CSV (details: year, format, counts).
+    ACTIVITY_REPORT_EXPORT = "activity:report:export"
     API_TOKEN_CREATE = "api:token:create"
     API_TOKEN_RENAME = "api:token:rename"
     API_TOKEN_REVOKE = "api:token:revoke"
@@ -39,6 +41,8 @@ class AuditEvent(StrEnum):
     AUTH_SECOND_FACTOR_RESET = "auth:second_factor:reset"
     CAMPAIGN_ACTIVITY_ADD = "campaign:activity:add"
     CAMPAIGN_ACTIVITY_REMOVE = "campaign:activity:remove"
+    #: The centre's campaigns and activities downloaded as iCalendar (details: counts).
+    CAMPAIGN_CALENDAR_EXPORT = "campaign:calendar:export"
     #: A published figure linked as evidence (details: release id and figure key).
     CAMPAIGN_EVIDENCE_LINK = "campaign:evidence:link"
     CAMPAIGN_EVIDENCE_UNLINK = "campaign:evidence:unlink"

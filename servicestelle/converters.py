@@ -1,4 +1,5 @@
-"""URL converters: ids are bounded so that a huge number is a 404, not a database error."""
+"""URL converters and numbers from query strings: ids are bounded so that a huge number is a
+404 (or the form's refusal), not a database error."""
 
 from __future__ import annotations
 
@@ -15,3 +16,16 @@ class BoundedIntConverter(IntegerConverter):
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+
+#: Digits a number from a query string or form may have: 9 fit any INTEGER column.
+MAX_DIGITS = 9
+
+
+def small_int(raw: str | None) -> int | None:
+    """A whole number ≥ 0 of at most MAX_DIGITS ASCII digits (an id, a year) from text a
+    client sent; None for anything else. ``str.isdigit`` alone lets "²" through, which
+    ``int`` refuses, and an unbounded number overflows the database's integer."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= MAX_DIGITS:
+        return int(raw)
+    return None

@@ -182,6 +182,14 @@ BAD_INPUT = [
         "participants",
         "Bitte eine Zahl von 0 bis 100000.",
     ),
+    (
+        # "²".isdigit() is True, but int() refuses it: without a German message of our own
+        # the field would show Python's English one.
+        "a superscript digit",
+        {"participants": "²"},
+        "participants",
+        "Bitte geben Sie eine ganze Zahl ab 0 an.",
+    ),
     ("a retired district", {"district_code": "alt"}, "district_code", NOT_OFFERED),
     ("an unknown district", {"district_code": "fremd"}, "district_code", NOT_OFFERED),
     (
@@ -288,6 +296,19 @@ def test_the_list_shows_a_year_and_filters(app, client, counsellor):
     assert "1 von 2 (gefiltert)" in filtered
     assert "Vorjahr" in text_of(client.get(f"{LIST}?jahr=2025"))
     assert client.get(f"{LIST}?jahr=abc&art=<script>").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["%C2%B2", "99999999999999999999999", "-2026"])
+def test_a_bad_year_in_the_query_shows_the_current_year_never_500(app, client, counsellor, value):
+    # "²".isdigit() is True but int("²") raises; a huge number is no year either. Like any
+    # other text ("abc") the list falls back to the current year.
+    def shown_year(response: Any) -> str:
+        assert response.status_code == 200
+        found = re.search(r"Jahresbericht (\d{4})", text_of(response))
+        assert found is not None
+        return found.group(1)
+
+    assert shown_year(client.get(f"{LIST}?jahr={value}")) == shown_year(client.get(LIST))
 
 
 # --- another centre ---------------------------------------------------------------------------

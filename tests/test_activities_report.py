@@ -8,11 +8,13 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import re
 from datetime import date
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from servicestelle.activities import operations
 from servicestelle.activities.operations import ActivityData
@@ -187,12 +189,70 @@ def test_without_a_published_year_release_the_report_says_so(
     assert "Neu aufgenommene Fälle" not in summary
 
 
-def test_the_report_reads_no_case(app, client, seeded, year_release):
+def case_tables() -> set[str]:
+    """The tables of the case package (case content, keys, members, consents …)."""
+    from servicestelle.cases import models as case_models
+    from servicestelle.db import Base
+
+    return {
+        table.name
+        for mapper in Base.registry.mappers
+        if mapper.class_.__module__ == case_models.__name__
+        for table in mapper.tables
+    }
+
+
+def test_the_report_and_its_downloads_query_no_case_table(app, client, seeded, year_release):
+    # A read of a case writes no audit entry when it bypasses the case package (a plain
+    # select of Case): only the statements sent to the database show it.
+    tables = case_tables()
+    assert "cases" in tables and "case_consents" in tables
+    touching = re.compile(rf"\b({'|'.join(sorted(tables))})\b", re.IGNORECASE)
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", remember)
+    try:
+        for url in (
+            f"{REPORT}?jahr=2026",
+            f"{REPORT}/2026.pdf",
+            f"{REPORT}/2026-aktivitaeten.csv",
+            f"{REPORT}/2026-uebersicht.csv",
+        ):
+            assert client.get(url).status_code == 200, url
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", remember)
+    assert any("FROM activities" in statement for statement in statements)  # it did listen
+    assert [statement for statement in statements if touching.search(statement)] == []
+
+
+def test_the_downloads_are_audited_with_the_year_and_counts_the_page_is_not(
+    app, client, seeded, year_release, centre
+):
+    release_id, _ = year_release
     mark = audit_log.head(app)
     assert client.get(f"{REPORT}?jahr=2026").status_code == 200
-    assert client.get(f"{REPORT}/2026.pdf").status_code == 200
-    actions = {row.action for row in audit_log.entries(app, after=mark)}
-    assert not {action for action in actions if action.startswith("case:")}
+    assert audit_log.entries(app, after=mark, action="activity:report:export") == []
+    for url in (
+        f"{REPORT}/2026.pdf",
+        f"{REPORT}/2026-aktivitaeten.csv",
+        f"{REPORT}/2026-uebersicht.csv",
+    ):
+        assert client.get(url).status_code == 200, url
+    found = audit_log.entries(app, after=mark, action="activity:report:export")
+    assert [json.loads(entry.details) for entry in found] == [
+        {"year": 2026, "format": fmt, "activities": 5, "campaigns": 0, "release_id": release_id}
+        for fmt in ("pdf", "csv_activities", "csv_summary")
+    ]  # ids and counts: no title, partner or description
+    assert {(entry.actor_id, entry.centre_id) for entry in found} == {(seeded.id, centre)}
+    # A year out of range is refused before anything is written.
+    mark = audit_log.head(app)
+    assert client.get(f"{REPORT}/1999.pdf").status_code == 404
+    assert audit_log.entries(app, after=mark, action="activity:report:export") == []
 
 
 # --- PDF and CSV ------------------------------------------------------------------------------
@@ -253,6 +313,14 @@ def test_years_outside_the_range_are_404(app, client, seeded):
     assert client.get(f"{REPORT}?jahr=abc").status_code == 200  # the default year instead
 
 
+@pytest.mark.parametrize("value", ["%C2%B2", "99999999999999999999999"])
+def test_a_bad_year_in_the_query_shows_the_default_year_never_500(app, client, seeded, value):
+    # "²".isdigit() is True but int("²") raises; 23 digits are no year either.
+    response = client.get(f"{REPORT}?jahr={value}")
+    assert response.status_code == 200
+    assert "Jahresbericht 2026" in text_of(response)  # the previous year (the clock: 2027)
+
+
 # --- campaigns and their review ---------------------------------------------------------------
 
 
@@ -292,3 +360,45 @@ def test_the_years_campaigns_appear_with_their_review(app, client, seeded, centr
         csv.reader(io.StringIO(summary), delimiter=";")
     )
     assert "Kampagne Wohnen" not in text_of(client.get(f"{REPORT}?jahr=2025"))
+
+
+def test_the_campaigns_section_reads_the_releases_once_for_all_campaigns(
+    app, centre, supervisors, year_release
+):
+    from servicestelle.activities.report_campaigns import campaigns_of_year
+    from servicestelle.campaigns import operations as campaigns
+    from servicestelle.campaigns.queries import published_releases
+    from servicestelle.campaigns.review import review
+
+    release_id, _ = year_release
+    with app.app_context():
+        actor = db.session.get(User, supervisors[0].id)
+        for month in (3, 6, 9):
+            campaign = campaigns.create_campaign(
+                actor,
+                campaigns.CampaignInput(
+                    title=f"Kampagne {month}",
+                    goal="",
+                    status="abgeschlossen",
+                    starts_on=date(2026, month, 1),
+                    ends_on=date(2026, month, 28),
+                ),
+            )
+            campaigns.add_indicator(actor, campaign, release_id, "opened", "sichtbar_machen")
+        engine = db.engine
+        statements: list[str] = []
+
+        def remember(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        db.session.expire_all()
+        sa.event.listen(engine, "before_cursor_execute", remember)
+        try:
+            lines = campaigns_of_year(centre, 2026)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", remember)
+        assert [line.title for line in lines] == ["Kampagne 3", "Kampagne 6", "Kampagne 9"]
+        assert len([s for s in statements if "FROM stats_releases" in s]) == 1
+        # review(campaign) alone still reads the releases itself, with the same result.
+        assert review(campaign) == review(campaign, releases=published_releases(centre))
+        assert [item.id for item in published_releases(centre)] == [release_id]

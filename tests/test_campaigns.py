@@ -311,11 +311,27 @@ def test_evidence_from_another_centres_release_is_refused_and_its_link_audited(
     assert {(row.object_type, row.object_id) for row in denials} == {("stats_release", str(theirs))}
 
 
-def test_evidence_of_a_revoked_release_is_shown_as_such(app, client, make_user, login_as, centre):
+def evidence_cells(page: str, key: str) -> list[str]:
+    """The texts of the cells of the evidence row with this figure key."""
+    start = page.index('id="belege-heading"')
+    section = page[start : page.index("</section>", start)]
+    row = re.search(rf'<tr data-key="{re.escape(key)}">(.*?)</tr>', section, re.S)
+    assert row is not None, key
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+        for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row.group(1), re.S)
+    ]
+
+
+def test_evidence_of_a_revoked_release_is_withdrawn_not_shown(
+    app, client, make_user, login_as, centre
+):
     populate(app, centre)
     second = make_user(Role.SUPERVISOR, username="leitung.b")
     user = login_as(Role.SUPERVISOR, username="leitung.a")
     release_id = publish(app, user.id, second.id)
+    published = value_of(content_of(app, release_id), FIGURE)
+    assert published is not None
     campaign_id = new_campaign(app, user.id)
     post_form(
         client,
@@ -323,7 +339,9 @@ def test_evidence_of_a_revoked_release_is_shown_as_such(app, client, make_user, 
         {"release": str(release_id), "key": FIGURE},
         form_url=f"/kampagnen/{campaign_id}/zahlen",
     )
-    assert "aus einer widerrufenen Statistik" not in text(client.get(f"/kampagnen/{campaign_id}"))
+    page = text(client.get(f"/kampagnen/{campaign_id}"))
+    assert "aus einer widerrufenen Statistik" not in page
+    assert evidence_cells(page, FIGURE)[1] == str(published)
     with app.app_context():
         from servicestelle.auth.models import User
         from servicestelle.stats import operations as stats_operations
@@ -334,6 +352,13 @@ def test_evidence_of_a_revoked_release_is_shown_as_such(app, client, make_user, 
         )
     page = text(client.get(f"/kampagnen/{campaign_id}"))
     assert "aus einer widerrufenen Statistik" in page
+    # Revoking withdraws the figure: the page shows no number for it, not even the copy
+    # stored when it was linked (still in the row, read by no page).
+    _label, shown, _source, _remove = evidence_cells(page, FIGURE)
+    assert shown == "widerrufen" and not re.search(r"\d", shown)
+    with app.app_context():
+        (evidence,) = db.session.scalars(sa.select(CampaignEvidence)).all()
+        assert evidence.value == published
     # A revoked release is no source of new evidence nor of suggestions.
     assert client.get(f"/kampagnen/vorschlaege?release={release_id}").status_code == 404
     assert "noch keine veröffentlichte Statistik" in text(client.get("/kampagnen/vorschlaege"))
@@ -513,3 +538,97 @@ def test_indicators_are_named_from_a_published_release_with_a_direction(
             "sichtbar_machen",
             "Ratsuchende nach Altersgruppe: Unter 18 Jahre",
         )
+
+
+# --- bad numbers in query strings and forms -------------------------------------------------
+
+#: "²".isdigit() is True but int("²") raises; 23 digits overflow every INTEGER column.
+SUPERSCRIPT = quote("²")
+HUGE = "99999999999999999999999"
+
+
+def test_bad_release_numbers_in_query_strings_are_404_never_500(app, client, login_as):
+    user = login_as(Role.SUPERVISOR)
+    campaign_id = new_campaign(app, user.id)
+    for value in (SUPERSCRIPT, HUGE, "-1", "1e3"):
+        for url in (
+            f"/kampagnen/vorschlaege?release={value}",
+            f"/kampagnen/neu?release={value}&key=x",
+            f"/kampagnen/{campaign_id}/zahlen?release={value}",
+        ):
+            assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("value", ["²", HUGE])
+def test_bad_release_numbers_in_forms_are_refused_in_german(app, client, login_as, value):
+    user = login_as(Role.SUPERVISOR)
+    campaign_id = new_campaign(app, user.id)
+    figures_url = f"/kampagnen/{campaign_id}/zahlen"
+    for url, data in (
+        (f"/kampagnen/{campaign_id}/belege", {"release": value, "key": FIGURE}),
+        (
+            f"/kampagnen/{campaign_id}/indikatoren",
+            {"indikator-release": value, "indikator-key": FIGURE, "indikator-direction": "senken"},
+        ),
+    ):
+        response = post_form(client, url, data, form_url=figures_url)
+        assert response.status_code == 400, url
+        assert "nicht aus einer veröffentlichten Statistik Ihrer Beratungsstelle" in text(response)
+    response = post_form(
+        client,
+        "/kampagnen/neu",
+        form_data(link_evidence="y", evidence_release=value, evidence_key=FIGURE),
+        form_url="/kampagnen/neu",
+    )
+    assert response.status_code == 400
+    assert "nicht aus einer veröffentlichten Statistik Ihrer Beratungsstelle" in text(response)
+    assert campaign_count(app) == 1  # only the one made above
+
+
+# --- evidence and indicators of another centre's campaign -----------------------------------
+
+
+def test_another_centres_evidence_and_indicators_are_404_and_audited(
+    app, client, make_user, login_as
+):
+    from servicestelle.auth.models import User
+    from servicestelle.campaigns import operations
+
+    with app.app_context():
+        other_centre = create_centre("ANDERE", "Andere Servicestelle").id
+    populate(app, other_centre)
+    first = make_user(Role.SUPERVISOR, username="fremd.a", centre_id=other_centre)
+    second = make_user(Role.SUPERVISOR, username="fremd.b", centre_id=other_centre)
+    theirs = publish(app, first.id, second.id)
+    with app.app_context():
+        campaign = operations.create_campaign(
+            db.session.get(User, first.id),
+            operations.CampaignInput("Fremd", "", "geplant", date(2027, 3, 1), date(2027, 6, 30)),
+            evidence=(theirs, FIGURE),
+            indicator="senken",
+        )
+        (evidence_id,) = [item.id for item in campaign.evidence]
+        (indicator_id,) = [item.id for item in campaign.indicators]
+    user = login_as(Role.SUPERVISOR, username="leitung.a")
+    mine = new_campaign(app, user.id)
+    mark = head(app)
+    for url in (
+        f"/kampagnen/{mine}/belege/{evidence_id}/entfernen",
+        f"/kampagnen/{mine}/indikatoren/{indicator_id}/entfernen",
+    ):
+        assert post_form(client, url, {}, form_url=f"/kampagnen/{mine}").status_code == 404, url
+    denials = entries(app, after=mark, action=DENY)
+    assert {(row.object_type, row.object_id, row.centre_id) for row in denials} == {
+        ("campaign_evidence", str(evidence_id), other_centre),
+        ("campaign_indicator", str(indicator_id), other_centre),
+    }
+    # A missing id is a plain 404: nothing to audit.
+    for url in (
+        f"/kampagnen/{mine}/belege/{evidence_id + 1000}/entfernen",
+        f"/kampagnen/{mine}/indikatoren/{indicator_id + 1000}/entfernen",
+    ):
+        assert post_form(client, url, {}, form_url=f"/kampagnen/{mine}").status_code == 404, url
+    assert len(entries(app, after=mark, action=DENY)) == 2
+    with app.app_context():
+        kept = db.session.get(Campaign, campaign.id)
+        assert kept is not None and len(kept.evidence) == 1 and len(kept.indicators) == 1

@@ -9,12 +9,14 @@ from types import SimpleNamespace
 
 import icalendar
 import pytest
+import sqlalchemy as sa
 
 from servicestelle.auth.models import User
 from servicestelle.campaigns import calendar, operations
 from servicestelle.campaigns.models import Campaign
 from servicestelle.extensions import db
 from servicestelle.roles import Role
+from tests.support.audit_log import entries, head
 from tests.test_campaigns import new_campaign, text
 
 
@@ -87,6 +89,42 @@ def test_the_icalendar_export_holds_every_campaign_and_activity(app, client, pla
     # The same objects keep their UIDs: a subscribed calendar updates instead of duplicating.
     again = icalendar.Calendar.from_ical(client.get("/kampagnen/kalender.ics").data)
     assert {str(event["UID"]) for event in again.walk("VEVENT")} == set(events)
+
+
+def test_the_icalendar_export_is_audited_with_counts_and_reads_activities_at_once(
+    app, client, planned
+):
+    import json
+
+    third = new_campaign(app, planned.user.id, title="Fair lernen")
+    add_activity(app, planned.user.id, third, "Elternabend", date(2027, 3, 5))
+    statements: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    mark = head(app)
+    sa.event.listen(engine, "before_cursor_execute", remember)
+    try:
+        response = client.get("/kampagnen/kalender.ics")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", remember)
+    assert response.status_code == 200
+    # The activities of all three campaigns in one query, not one per campaign.
+    assert len([s for s in statements if "FROM campaign_activities" in s]) == 1
+    (entry,) = entries(app, after=mark, action="campaign:calendar:export")
+    assert entry.actor_id == planned.user.id
+    assert json.loads(entry.details) == {
+        "campaigns": 3,
+        "campaign_activities": 3,
+        "activities": 0,
+    }  # counts only: no title, no id of a campaign
+    # The month page is no export: not audited.
+    mark = head(app)
+    assert client.get("/kampagnen/kalender?jahr=2026&monat=3").status_code == 200
+    assert entries(app, after=mark, action="campaign:calendar:export") == []
 
 
 def test_the_centres_other_activities_appear_beside_the_campaigns(app, client, planned):

@@ -346,25 +346,56 @@ def test_per_10000_only_where_the_count_is_published_and_the_population_known():
     assert per_10000(7, 0) is None
 
 
-def test_per_10000_of_a_published_release_is_none_exactly_where_a_cell_is_suppressed(
-    app, make_user, clock, centre
+def test_campaign_suggestions_rate_districts_from_an_imported_profile(
+    app, client, supervisor, make_user, clock, centre
 ):
+    """Through the real path: imported figures, a published release with a district table
+    (one district's count suppressed), and the suggestions' rates per 10,000."""
+    from servicestelle.campaigns import suggestions
+    from servicestelle.campaigns.queries import find_published_release
     from tests.conftest import FrozenClock
-    from tests.support.releases import content_of, populate, publish
-    from tests.support.stats import AFTER_2026
+    from tests.support.releases import content_of, publish
+    from tests.support.stats import AFTER_2026, add_records
 
-    clock.moment = FrozenClock(AFTER_2026).moment
-    first = make_user(Role.SUPERVISOR, username="leitung.eins")
+    # Population for every district, 2025's figures (the latest year up to the release's).
+    data = (
+        HEAD + "nord;Innenstadt-Nord;58.123\nhuckarde;Huckarde;4.000\nloett;Löttringhausen;7.001\n"
+    )
+    assert upload(client, data.encode(), year="2025").status_code == 302
+    clock.moment = FrozenClock(AFTER_2026).moment  # only an ended period can be drafted
+    with app.app_context():
+        add_records(centre, 30, opened_month="2026-02", district="nord")
+        add_records(centre, 20, opened_month="2026-02", district="huckarde")
+        add_records(centre, 2, opened_month="2026-02", district="loett")  # below k: "•"
+        # No district named: the cell the complementary suppression hides with loett's.
+        add_records(centre, 9, opened_month="2026-02")
     second = make_user(Role.SUPERVISOR, username="leitung.zwei")
-    populate(app, centre)
-    content = content_of(app, publish(app, first.id, second.id, tables=("faelle", "alter")))
-    figures = [f for table in content["tables"] for f in table["figures"]]
-    assert any(f["value"] is None for f in figures) and any(f["value"] is not None for f in figures)
-    for figure in figures:
-        rate = per_10000(figure["value"], 50_000)
-        assert (rate is None) is (figure["value"] is None)
-        if rate is not None:
-            assert rate == round(figure["value"] * 10_000 / 50_000, 1)
+    release_id = publish(app, supervisor.id, second.id, "2026", ("faelle", "stadtteile"))
+    published = {
+        figure["row"]: figure["value"]
+        for table in content_of(app, release_id)["tables"]
+        if table["id"] == "stadtteile"
+        for figure in table["figures"]
+        if figure["row"] in REGISTER and figure["col"] is None
+    }
+    assert published["nord"] == 30 and published["loett"] is None
+    with app.app_context():
+        release = find_published_release(centre, release_id)
+        assert release is not None
+        rates, year = suggestions.district_rates(release)
+    assert year == 2025 and rates is not None
+    population = {"nord": 58_123, "huckarde": 4_000, "loett": 7_001}
+    expected = sorted(
+        (
+            (code, count, population[code], round(count * 10_000 / population[code], 1))
+            for code, count in published.items()
+            if count is not None
+        ),
+        key=lambda row: (-row[3], row[0]),
+    )
+    assert [(r.district, r.count, r.population, r.per_10000) for r in rates] == expected
+    assert expected[:2] == [("huckarde", 20, 4_000, 50.0), ("nord", 30, 58_123, 5.2)]
+    assert "loett" not in {r.district for r in rates}  # suppressed: no rate at all
 
 
 def test_the_template_lists_the_register_and_imports_once_filled(app, client, supervisor, centre):
@@ -452,3 +483,35 @@ def test_the_parser_needs_no_database():
     assert refused.value.problems == [
         "Zeile 2: Den Code „nord“ gibt es im Register Ihrer Beratungsstelle nicht."
     ]
+
+
+# --- limits -----------------------------------------------------------------------------------
+
+
+def test_the_total_of_a_file_at_the_row_limit_fits_the_database(app, client, supervisor, centre):
+    # Each row may hold up to MAX_COUNT; 22 such rows sum to 2.2 billion, beyond a 32-bit
+    # INTEGER (PostgreSQL refused the import with a 500 before population_total was BIGINT).
+    from servicestelle.centres.profile_import import MAX_COUNT
+
+    register = {f"bezirk{number:02d}": f"Bezirk {number:02d}" for number in range(22)}
+    add_register(app, supervisor.id, register)
+    lines = "".join(f"{code};{name};{MAX_COUNT}\n" for code, name in register.items())
+    assert upload(client, (HEAD + lines).encode()).status_code == 302
+    with app.app_context():
+        profile = db.session.scalars(sa.select(DistrictProfile)).one()
+        assert profile.population_total == 22 * MAX_COUNT > 2**31 - 1
+    assert "2.200.000.000" in text_of(client.get(f"{PROFILES}/2025"))
+    # One more than the limit in a row is refused.
+    over = f"bezirk00;Bezirk 00;{MAX_COUNT + 1}\n"
+    response = upload(client, (HEAD + over).encode(), year="2024")
+    assert response.status_code == 400
+    assert "Zeile 2: Die Einwohnerzahl ist unplausibel groß." in text_of(response)
+
+
+@pytest.mark.parametrize("year", ["²", "²⁰²⁵", "99999999999999999999999"])
+def test_a_year_that_is_no_number_is_refused_in_german(app, client, supervisor, year):
+    # "²".isdigit() is True but int("²") raises: a 500 before, not the form's message.
+    response = upload(client, GOOD, year=year)
+    assert response.status_code == 400
+    assert "Bitte wählen Sie ein Jahr von 2000 bis 2100." in text_of(response)
+    assert profile_rows(app) == []

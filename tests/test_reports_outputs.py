@@ -199,3 +199,36 @@ def test_the_openapi_document_describes_the_report_endpoints(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/reports" in spec["paths"] and "/api/v1/reports/{report_id}" in spec["paths"]
     assert {"Report", "ReportSummary"} <= set(spec["components"]["schemas"])
+
+
+def test_the_api_numbers_vignettes_by_their_place_not_their_id(app, client, centre, people):
+    from servicestelle.reports import operations
+    from servicestelle.reports.models import Report
+
+    report_id = create_report(app, people.counsellor)
+    with app.app_context():
+        counsellor = db.session.get_one(User, people.counsellor.id)
+        approver = db.session.get_one(User, people.approver.id)
+        report = db.session.get_one(Report, report_id)
+        # Ids that are not places: a refused one in between.
+        vignettes = [
+            operations.propose_vignette(counsellor, report, body)
+            for body in ("Erste Vignette", "Abgelehnt", "Zweite Vignette")
+        ]
+        db.session.commit()
+        first, refused, second = vignettes
+        operations.accept_vignette(approver, report, first, first.text)
+        operations.refuse_vignette(approver, report, refused, "Zu erkennbar.")
+        operations.accept_vignette(approver, report, second, second.text)
+
+    document = client.get(
+        f"/api/v1/reports/{report_id}", headers=_token(app, people.counsellor.id)
+    ).get_json()
+
+    assert document["vignettes"] == [
+        {"position": 1, "text": "Erste Vignette"},
+        {"position": 2, "text": "Zweite Vignette"},
+    ]
+    spec = client.get("/api/v1/openapi.json").get_json()
+    fields = spec["components"]["schemas"]["Vignette"]["properties"]
+    assert set(fields) == {"position", "text"}

@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("columns", sa.String(length=400), nullable=False),
         sa.Column("district_count", sa.Integer(), nullable=False),
-        sa.Column("population_total", sa.Integer(), nullable=False),
+        sa.Column("population_total", sa.BigInteger(), nullable=False),
         sa.Column("source_sha256", sa.String(length=64), nullable=False),
         sa.Column("imported_by", sa.Integer(), nullable=False),
         sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),

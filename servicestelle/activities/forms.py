@@ -75,7 +75,7 @@ class CountField(IntegerField):
         self.data = None
         if not text:
             return
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):  # "²".isdigit(), but int() refuses it
             raise ValueError(str(_l("Bitte geben Sie eine ganze Zahl ab 0 an.")))
         self.data = int(text)
 

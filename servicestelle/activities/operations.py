@@ -144,3 +144,30 @@ def delete_activity(actor: User, activity: Activity) -> None:
     )
     db.session.delete(activity)
     db.session.commit()
+
+
+#: The downloads of the annual report the audit log names.
+REPORT_FORMATS = ("pdf", "csv_activities", "csv_summary")
+
+
+def record_report_export(
+    actor: User, year: int, fmt: str, *, activities: int, campaigns: int, release_id: int | None
+) -> None:
+    """Audit one download of the annual activity report (committed): the year, the format,
+    how many activities and campaigns it lists and the statistics release it quotes — ids
+    and counts, never a title."""
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(f"unknown export format: {fmt}")
+    audit_trail.record(
+        AuditEvent.ACTIVITY_REPORT_EXPORT,
+        actor=actor,
+        centre_id=actor.centre_id,
+        details={
+            "year": year,
+            "format": fmt,
+            "activities": activities,
+            "campaigns": campaigns,
+            "release_id": release_id,
+        },
+    )
+    db.session.commit()

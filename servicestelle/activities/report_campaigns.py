@@ -1,7 +1,7 @@
 """The campaigns section of the annual activity report: the year's campaigns and their review
 (Wirkungsdialog), read through the campaigns module's own interface
-(``campaigns.queries.campaigns_in_year`` and ``campaigns.review.review``) and flattened into
-lines the page, the PDF and the CSV print. Figures come from published releases only; a
+(``campaigns.queries.campaigns_in_year`` and ``published_releases``, ``campaigns.review.review``)
+and flattened into lines the page, the PDF and the CSV print. Figures come from published releases only; a
 suppressed one is "•", a change only where both figures are published.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from servicestelle.campaigns.codes import STATUS_LABELS
-from servicestelle.campaigns.queries import campaigns_in_year
+from servicestelle.campaigns.queries import campaigns_in_year, published_releases
 from servicestelle.campaigns.review import review
 from servicestelle.stats.exports import SUPPRESSED
 
@@ -50,8 +50,11 @@ def _shown(value: int | None, known: bool) -> str:
 
 def campaigns_of_year(centre_id: int, year: int) -> list[CampaignLine]:
     lines = []
-    for campaign in campaigns_in_year(centre_id, year):
-        result = review(campaign)
+    campaigns = campaigns_in_year(centre_id, year)
+    # Read and parsed once for all the campaigns, not once for each.
+    releases = published_releases(centre_id) if campaigns else []
+    for campaign in campaigns:
+        result = review(campaign, releases=releases)
         lines.append(
             CampaignLine(
                 title=campaign.title,

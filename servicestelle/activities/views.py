@@ -24,6 +24,7 @@ from servicestelle.activities.forms import ActivityForm, FilterForm
 from servicestelle.activities.models import Activity
 from servicestelle.auth.models import User
 from servicestelle.centres.queries import district_names, districts_of
+from servicestelle.converters import small_int
 from servicestelle.coordinator.mode import is_coordinator
 from servicestelle.extensions import db
 from servicestelle.permissions import Permission, require
@@ -54,8 +55,9 @@ def _names() -> dict[str, str]:
 
 def year_from(text: str | None, default: int) -> int:
     """A year from a query parameter; anything else is the default."""
-    if text and text.isdigit() and EARLIEST_YEAR <= int(text) <= LATEST_YEAR:
-        return int(text)
+    year = small_int(text)
+    if year is not None and EARLIEST_YEAR <= year <= LATEST_YEAR:
+        return year
     return default
 
 

@@ -90,7 +90,10 @@ class SectionSchema(Schema):
 
 
 class VignetteSchema(Schema):
-    id = fields.Integer(required=True)
+    position = fields.Integer(
+        required=True,
+        metadata={"description": "Place in the report, from 1 (no database id: see SECURITY.md)"},
+    )
     text = fields.String(required=True)
 
 
@@ -111,6 +114,14 @@ class ReportSchema(ReportSummarySchema):
     previous_release = fields.Nested(ReportReleaseSchema, required=True, allow_none=True)
     revoked_release_ids = fields.List(fields.Integer(), required=True)
     finalised_on_revoked_release_id = fields.Integer(required=True, allow_none=True)
+    newer_release_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "A finalised report: a later published release of the period "
+            "(the report keeps the figures it was finalised on)"
+        },
+    )
     sections = fields.List(fields.Nested(SectionSchema), required=True)
     vignettes = fields.List(fields.Nested(VignetteSchema), required=True)
     demands = fields.List(fields.Nested(DemandSchema), required=True)

@@ -87,12 +87,18 @@ def _document(view: ReportView) -> dict[str, Any]:
             "finalised_on_revoked_release_id": (
                 sources.finalised_on_revoked.id if sources.finalised_on_revoked else None
             ),
+            "newer_release_id": sources.newer.id if sources.newer is not None else None,
             "sections": (
                 [_section(section) for section in view.document.sections]
                 if view.document is not None
                 else []
             ),
-            "vignettes": [{"id": v.id, "text": v.text} for v in view.vignettes],
+            # The place in the report, not the row id: ids count every vignette of every
+            # centre in the order proposed, and so would match the case's audit entries.
+            "vignettes": [
+                {"position": position, "text": v.text}
+                for position, v in enumerate(view.vignettes, start=1)
+            ],
             "demands": [
                 {"position": d.position, "title": d.title, "text": d.text} for d in view.demands
             ],
@@ -130,15 +136,17 @@ def get_report(report_id: int) -> ResponseReturnValue:
     get:
       summary: Read a structural-discrimination report
       description: >-
-        The figures are the cells of the centre's latest published release of the report's
-        period (tables in the release's own format: value null where suppressed), the key
-        figures the report derives from them (shares only where both figures are published
-        and the base is at least 20; group sums only where every summand is published), the
-        trend against the previous comparable published release, cases per 10,000
-        residents where populations are known, the accepted vignettes and the demands. A
-        period without a published release has no sections. Not representative: the
-        figures show only cases that reached the centre. A read with figures is audited as
-        an export.
+        The report's figures: the tables of a published release of its period (in the
+        release's own format, value null where suppressed), the key figures the report
+        derives from them (shares only where both figures are published and the base is at
+        least 20; group sums only where every summand is published), the trend against the
+        previous comparable published release, and cases per 10,000 residents where
+        populations are known; then the accepted vignettes (numbered by their place in the
+        report) and the demands. A draft reads the centre's latest release of the period; a
+        finalised report the one it was finalised on while that is published
+        (newer_release_id names a later one), the latest once that one is revoked. A period
+        without a published release has no sections. Not representative: the figures show
+        only cases that reached the centre. A read with figures is audited as an export.
       security: [{bearer: []}]
       parameters:
         - {in: path, name: report_id, required: true, schema: {type: integer}}

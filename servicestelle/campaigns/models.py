@@ -146,8 +146,9 @@ class CampaignEvidence(Base):
     )
     release_id: Mapped[int] = classified("none", ForeignKey("stats_releases.id"), index=True)
     key: Mapped[str] = classified("none", String(KEY_MAX))
-    #: The published value when linked (a release is immutable; kept for the page and for
-    #: the case that the release is revoked later).
+    #: The published value when linked, a record of what was linked. No page shows it: they
+    #: read the value from the release, and only while it is published (queries.
+    #: evidence_shown), so revoking the release withdraws the figure here too.
     value: Mapped[int] = classified("none", Integer)
     #: "table title: row / column", German, from the release content.
     label: Mapped[str] = classified("none", String(LABEL_MAX))

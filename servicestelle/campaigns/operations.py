@@ -376,3 +376,24 @@ def remove_indicator(actor: User, campaign: Campaign, indicator: CampaignIndicat
     campaign.indicators.remove(indicator)
     _audit(AuditEvent.CAMPAIGN_INDICATOR_REMOVE, actor, campaign, {"indicator_id": indicator_id})
     _commit()
+
+
+# --- exports --------------------------------------------------------------------------------
+
+
+def record_calendar_export(
+    actor: User, *, campaigns: int, campaign_activities: int, activities: int
+) -> None:
+    """Audit a download of the centre's iCalendar file (committed): counts only, never a
+    title."""
+    record(
+        AuditEvent.CAMPAIGN_CALENDAR_EXPORT,
+        actor=actor,
+        centre_id=actor.centre_id,
+        details={
+            "campaigns": campaigns,
+            "campaign_activities": campaign_activities,
+            "activities": activities,
+        },
+    )
+    db.session.commit()

@@ -3,7 +3,6 @@ refusal of an operation reaches the form."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
@@ -14,7 +13,6 @@ from servicestelle.campaigns.models import Campaign
 from servicestelle.campaigns.review import review
 from servicestelle.centres.queries import district_names
 from servicestelle.extensions import db
-from servicestelle.stats.release_models import Release
 
 
 def refused(form: FlaskForm, exc: operations.CampaignError) -> None:
@@ -34,12 +32,6 @@ def show_page(
     status: int = 200,
 ) -> ResponseReturnValue:
     team = [(user.id, user.display_name) for user in queries.team_of(campaign.centre_id)]
-    releases = {
-        release.id: release
-        for release in db.session.scalars(
-            sa.select(Release).where(Release.id.in_({e.release_id for e in campaign.evidence}))
-        )
-    }
     names = queries.display_names(
         [activity.responsible_id for activity in campaign.activities] + [campaign.created_by]
     )
@@ -48,7 +40,7 @@ def show_page(
             "campaigns/show.html",
             campaign=campaign,
             districts=district_names(campaign.centre_id),
-            releases=releases,
+            evidence=queries.evidence_shown(campaign),
             names=names,
             review=review(campaign),
             activity_form=activity_form or ActivityForm(team),

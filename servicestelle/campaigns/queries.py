@@ -14,9 +14,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import contains_eager, selectinload
 
 from servicestelle.auth.models import User
-from servicestelle.campaigns.models import Campaign, CampaignActivity
+from servicestelle.campaigns import figures
+from servicestelle.campaigns.models import (
+    Campaign,
+    CampaignActivity,
+    CampaignEvidence,
+    CampaignIndicator,
+)
 from servicestelle.extensions import db
 from servicestelle.permissions import Permission
 from servicestelle.security import deny_out_of_scope
@@ -26,6 +33,8 @@ from servicestelle.stats.release_models import Release, ReleaseKind, ReleaseStat
 
 OBJECT_TYPE = "campaign"
 ACTIVITY_OBJECT_TYPE = "campaign_activity"
+EVIDENCE_OBJECT_TYPE = "campaign_evidence"
+INDICATOR_OBJECT_TYPE = "campaign_indicator"
 
 #: Longer periods first where two end on the same day: their counts are larger, so fewer
 #: cells are suppressed.
@@ -35,15 +44,17 @@ _KIND_ORDER = {PeriodKind.YEAR: 0, PeriodKind.HALF: 1, PeriodKind.QUARTER: 2}
 # --- campaigns ------------------------------------------------------------------------------
 
 
-def campaigns_of(centre_id: int) -> list[Campaign]:
-    """The centre's campaigns, the latest start first."""
-    return list(
-        db.session.scalars(
-            sa.select(Campaign)
-            .where(Campaign.centre_id == centre_id)
-            .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
-        )
+def campaigns_of(centre_id: int, *, with_activities: bool = False) -> list[Campaign]:
+    """The centre's campaigns, the latest start first; ``with_activities`` loads their
+    activities in one more query (the iCalendar export lists them all)."""
+    query = (
+        sa.select(Campaign)
+        .where(Campaign.centre_id == centre_id)
+        .order_by(Campaign.starts_on.desc(), Campaign.id.desc())
     )
+    if with_activities:
+        query = query.options(selectinload(Campaign.activities))
+    return list(db.session.scalars(query))
 
 
 def campaigns_between(centre_id: int, first: date, last: date) -> list[Campaign]:
@@ -79,6 +90,7 @@ def campaign_activities_between(centre_id: int, first: date, last: date) -> list
                 CampaignActivity.starts_on <= last,
                 ends >= first,
             )
+            .options(contains_eager(CampaignActivity.campaign))  # the calendar shows its title
             .order_by(CampaignActivity.starts_on, CampaignActivity.id)
         )
     )
@@ -105,6 +117,32 @@ def get_activity_or_404(campaign: Campaign, activity_id: int) -> CampaignActivit
             deny_out_of_scope(ACTIVITY_OBJECT_TYPE, activity.id, centre_id=owner)
         abort(404)
     return activity
+
+
+def get_evidence_or_404(campaign: Campaign, evidence_id: int) -> CampaignEvidence:
+    """Evidence of this campaign; that of another centre's campaign is audited."""
+    evidence = db.session.get(CampaignEvidence, evidence_id)
+    if evidence is None:
+        abort(404)
+    if evidence.campaign_id != campaign.id:
+        owner = evidence.campaign.centre_id
+        if owner != campaign.centre_id:
+            deny_out_of_scope(EVIDENCE_OBJECT_TYPE, evidence.id, centre_id=owner)
+        abort(404)
+    return evidence
+
+
+def get_indicator_or_404(campaign: Campaign, indicator_id: int) -> CampaignIndicator:
+    """An indicator of this campaign; one of another centre's campaign is audited."""
+    indicator = db.session.get(CampaignIndicator, indicator_id)
+    if indicator is None:
+        abort(404)
+    if indicator.campaign_id != campaign.id:
+        owner = indicator.campaign.centre_id
+        if owner != campaign.centre_id:
+            deny_out_of_scope(INDICATOR_OBJECT_TYPE, indicator.id, centre_id=owner)
+        abort(404)
+    return indicator
 
 
 # --- the team -------------------------------------------------------------------------------
@@ -175,6 +213,45 @@ def published_releases(centre_id: int) -> list[PublishedRelease]:
     found = [published(release) for release in latest.values()]
     found.sort(key=lambda item: (-item.last_day.toordinal(), _KIND_ORDER[item.period.kind]))
     return found
+
+
+@dataclass(frozen=True)
+class EvidenceShown:
+    """A campaign's evidence as the pages show it, with the release it comes from."""
+
+    evidence: CampaignEvidence
+    release: Release
+    #: The value the release publishes, read from the release; None when the release is no
+    #: longer published (revoked: its figures are withdrawn, the copy stored when the
+    #: evidence was linked included) or, which linking rules out, the figure is suppressed.
+    value: int | None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.release.status != ReleaseStatus.PUBLISHED.value
+
+
+def evidence_shown(campaign: Campaign) -> list[EvidenceShown]:
+    """The campaign's evidence with its values from the releases, each release read once."""
+    wanted = {item.release_id for item in campaign.evidence}
+    if not wanted:
+        return []
+    releases = {
+        release.id: release
+        for release in db.session.scalars(sa.select(Release).where(Release.id.in_(wanted)))
+    }
+    contents = {
+        release_id: json.loads(release.content)
+        for release_id, release in releases.items()
+        if release.status == ReleaseStatus.PUBLISHED.value
+    }
+    shown = []
+    for item in campaign.evidence:
+        content = contents.get(item.release_id)
+        figure = None if content is None else figures.find(content, item.key)
+        value = None if figure is None else figure.value
+        shown.append(EvidenceShown(item, releases[item.release_id], value))
+    return shown
 
 
 def default_release(releases: list[PublishedRelease]) -> PublishedRelease | None:

@@ -96,10 +96,17 @@ def _value(release: PublishedRelease | None, key: str) -> tuple[int | None, bool
     return figure.value, True
 
 
-def review(campaign: Campaign, today: date | None = None) -> Review:
-    """The before/after view of a campaign's indicators and its outputs."""
+def review(
+    campaign: Campaign,
+    today: date | None = None,
+    releases: list[PublishedRelease] | None = None,
+) -> Review:
+    """The before/after view of a campaign's indicators and its outputs. ``releases``: the
+    centre's published releases (``published_releases``), for a caller that reviews several
+    campaigns and reads them once; read here when not given."""
     today = today or clock.today()
-    releases = published_releases(campaign.centre_id)
+    if releases is None:
+        releases = published_releases(campaign.centre_id)
     before = release_before(releases, campaign.starts_on)
     after = release_after(
         releases, campaign.ends_on, before.period.kind if before is not None else None

@@ -20,6 +20,7 @@ from servicestelle.campaigns.forms import CampaignForm, OutputsForm, euros
 from servicestelle.campaigns.models import Campaign
 from servicestelle.campaigns.pages import refused, show_page
 from servicestelle.centres.queries import district_names
+from servicestelle.converters import small_int
 from servicestelle.permissions import Permission, require
 
 __all__ = ["bp"]
@@ -46,9 +47,10 @@ def _suggested_figure() -> tuple[queries.PublishedRelease, figures.Figure] | Non
     release_arg, key = request.args.get("release"), request.args.get("key")
     if not release_arg or not key:
         return None
-    if not release_arg.isdigit():
+    release_id = small_int(release_arg)
+    if release_id is None:
         abort(404)
-    release = queries.get_published_release_or_404(int(release_arg), me())
+    release = queries.get_published_release_or_404(release_id, me())
     figure = figures.find(release.content, key)
     if figure is None or figure.value is None:
         abort(404)
@@ -58,14 +60,14 @@ def _suggested_figure() -> tuple[queries.PublishedRelease, figures.Figure] | Non
 def _posted_figure(form: CampaignForm) -> tuple[queries.PublishedRelease, figures.Figure] | None:
     """The figure a submitted form carries, for showing it again; None if it is not one the
     user may link (the operation says why)."""
-    release_id, key = form.evidence_release.data, form.evidence_key.data
-    if not release_id or not key or not str(release_id).isdigit():
+    release_id, key = small_int(form.evidence_release.data), form.evidence_key.data
+    if release_id is None or not key:
         return None
     try:
-        figure = operations.published_figure(me().centre_id, int(release_id), key)
+        figure = operations.published_figure(me().centre_id, release_id, key)
     except operations.CampaignError:
         return None
-    release = queries.find_published_release(me().centre_id, int(release_id))
+    release = queries.find_published_release(me().centre_id, release_id)
     return (release, figure) if release is not None else None
 
 
@@ -93,10 +95,11 @@ def new() -> ResponseReturnValue:
     if form.validate():
         evidence = None
         if form.link_evidence.data and form.evidence_release.data and form.evidence_key.data:
-            if not str(form.evidence_release.data).isdigit():
+            release_id = small_int(form.evidence_release.data)
+            if release_id is None:
                 form.form_errors.append(str(operations.NOT_PUBLISHED))
                 return _form_page(form, None, 400)
-            evidence = (int(form.evidence_release.data), form.evidence_key.data)
+            evidence = (release_id, form.evidence_key.data)
         try:
             campaign = operations.create_campaign(
                 me(),

@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from servicestelle.campaigns import figures, operations, queries
 from servicestelle.campaigns.blueprint import bp, me
 from servicestelle.campaigns.forms import ActivityForm, EvidenceForm, IndicatorForm, figure_choices
-from servicestelle.campaigns.models import Campaign, CampaignEvidence, CampaignIndicator
+from servicestelle.campaigns.models import Campaign
 from servicestelle.campaigns.pages import refused, show_page
+from servicestelle.converters import small_int
 from servicestelle.extensions import db
 from servicestelle.permissions import Permission, require
 from servicestelle.stats.presentation import SUPPRESSED
@@ -70,9 +71,10 @@ def remove_activity(campaign_id: int, activity_id: int) -> ResponseReturnValue:
 def _chosen_release(value: str | None) -> queries.PublishedRelease | None:
     """The release asked for (own centre, published; else 404), or the default one."""
     if value:
-        if not value.isdigit():
+        release_id = small_int(value)
+        if release_id is None:
             abort(404)
-        return queries.get_published_release_or_404(int(value), me())
+        return queries.get_published_release_or_404(release_id, me())
     return queries.default_release(queries.published_releases(me().centre_id))
 
 
@@ -124,8 +126,12 @@ def choose_figures(campaign_id: int) -> ResponseReturnValue:
 def _posted_release(value: str) -> queries.PublishedRelease | None:
     """The release a posted form names, for showing the page again; the default one if it
     is none the user may use (the operation has said so)."""
-    found = queries.find_published_release(me().centre_id, int(value)) if value.isdigit() else None
-    return found or queries.default_release(queries.published_releases(me().centre_id))
+    release_id = small_int(value)
+    if release_id is not None:
+        found = queries.find_published_release(me().centre_id, release_id)
+        if found is not None:
+            return found
+    return queries.default_release(queries.published_releases(me().centre_id))
 
 
 @bp.post("/<int:campaign_id>/belege")
@@ -135,19 +141,20 @@ def link_evidence(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_or_404(campaign_id, me())
     form = EvidenceForm()
     form.key.validate_choice = False  # the operation checks the key against the release
-    release_id = form.release.data or ""
+    release_arg = form.release.data or ""
     if form.validate():
         try:
-            if not release_id.isdigit():
+            release_id = small_int(release_arg)
+            if release_id is None:
                 raise operations.CampaignError(operations.NOT_PUBLISHED, "key")
-            operations.link_evidence(me(), campaign, int(release_id), form.key.data or "")
+            operations.link_evidence(me(), campaign, release_id, form.key.data or "")
         except operations.CampaignError as exc:
             db.session.rollback()
             form.key.errors = [*form.key.errors, str(exc)]
         else:
             flash(_l("Die Zahl ist als Beleg verknüpft."), "success")
             return redirect(url_for("campaigns.show", campaign_id=campaign.id, _anchor="belege"))
-    return _figures_page(campaign, _posted_release(release_id), evidence_form=form, status=400)
+    return _figures_page(campaign, _posted_release(release_arg), evidence_form=form, status=400)
 
 
 @bp.post("/<int:campaign_id>/indikatoren")
@@ -157,13 +164,14 @@ def add_indicator(campaign_id: int) -> ResponseReturnValue:
     campaign = queries.get_campaign_or_404(campaign_id, me())
     form = IndicatorForm(prefix=INDICATOR_PREFIX)
     form.key.validate_choice = False
-    release_id = form.release.data or ""
+    release_arg = form.release.data or ""
     if form.validate():
         try:
-            if not release_id.isdigit():
+            release_id = small_int(release_arg)
+            if release_id is None:
                 raise operations.CampaignError(operations.NOT_PUBLISHED, "key")
             operations.add_indicator(
-                me(), campaign, int(release_id), form.key.data or "", form.direction.data or ""
+                me(), campaign, release_id, form.key.data or "", form.direction.data or ""
             )
         except operations.CampaignError as exc:
             db.session.rollback()
@@ -174,7 +182,7 @@ def add_indicator(campaign_id: int) -> ResponseReturnValue:
             return redirect(
                 url_for("campaigns.show", campaign_id=campaign.id, _anchor="indikatoren")
             )
-    return _figures_page(campaign, _posted_release(release_id), indicator_form=form, status=400)
+    return _figures_page(campaign, _posted_release(release_arg), indicator_form=form, status=400)
 
 
 @bp.post("/<int:campaign_id>/belege/<int:evidence_id>/entfernen")
@@ -182,9 +190,7 @@ def add_indicator(campaign_id: int) -> ResponseReturnValue:
 def unlink_evidence(campaign_id: int, evidence_id: int) -> ResponseReturnValue:
     """Remove a figure from the campaign's evidence."""
     campaign = queries.get_campaign_or_404(campaign_id, me())
-    evidence = db.session.get(CampaignEvidence, evidence_id)
-    if evidence is None or evidence.campaign_id != campaign.id:
-        abort(404)
+    evidence = queries.get_evidence_or_404(campaign, evidence_id)
     operations.unlink_evidence(me(), campaign, evidence)
     flash(_l("Der Beleg ist entfernt."), "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id, _anchor="belege"))
@@ -195,9 +201,7 @@ def unlink_evidence(campaign_id: int, evidence_id: int) -> ResponseReturnValue:
 def remove_indicator(campaign_id: int, indicator_id: int) -> ResponseReturnValue:
     """Remove an indicator from the campaign."""
     campaign = queries.get_campaign_or_404(campaign_id, me())
-    indicator = db.session.get(CampaignIndicator, indicator_id)
-    if indicator is None or indicator.campaign_id != campaign.id:
-        abort(404)
+    indicator = queries.get_indicator_or_404(campaign, indicator_id)
     operations.remove_indicator(me(), campaign, indicator)
     flash(_l("Der Indikator ist entfernt."), "success")
     return redirect(url_for("campaigns.show", campaign_id=campaign.id, _anchor="indikatoren"))

@@ -11,8 +11,9 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from servicestelle import clock
-from servicestelle.campaigns import calendar, queries, suggestions
+from servicestelle.campaigns import calendar, operations, queries, suggestions
 from servicestelle.campaigns.blueprint import bp, me
+from servicestelle.converters import small_int
 from servicestelle.permissions import Permission, require
 from servicestelle.stats import downloads
 from servicestelle.stats import queries as stats_queries
@@ -29,10 +30,11 @@ def suggest() -> ResponseReturnValue:
     releases = queries.published_releases(me().centre_id)
     chosen = request.args.get("release")
     if chosen:
-        if not chosen.isdigit():
+        release_id = small_int(chosen)
+        if release_id is None:
             abort(404)
         release: queries.PublishedRelease | None = queries.get_published_release_or_404(
-            int(chosen), me()
+            release_id, me()
         )
     else:
         release = queries.default_release(releases)
@@ -89,10 +91,10 @@ def calendar_month() -> ResponseReturnValue:
 @bp.get("/kalender.ics")
 @require(Permission.CAMPAIGNS_MANAGE)
 def calendar_export() -> ResponseReturnValue:
-    """Every campaign and activity of the centre as an iCalendar file."""
+    """Every campaign and activity of the centre as an iCalendar file (audited)."""
     user = me()
     today = clock.today()
-    campaigns = queries.campaigns_of(user.centre_id)
+    campaigns = queries.campaigns_of(user.centre_id, with_activities=True)
     others = calendar.other_activities(
         user.centre_id,
         today - timedelta(days=EXPORT_BACK_DAYS),
@@ -104,5 +106,11 @@ def calendar_export() -> ResponseReturnValue:
         others,
         lambda campaign_id: url_for("campaigns.show", campaign_id=campaign_id, _external=True),
         clock.now(),
+    )
+    operations.record_calendar_export(
+        user,
+        campaigns=len(campaigns),
+        campaign_activities=sum(len(campaign.activities) for campaign in campaigns),
+        activities=len(others),
     )
     return downloads.response(body, "text/calendar; charset=utf-8", "kampagnen.ics")

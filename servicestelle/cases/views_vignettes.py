@@ -4,7 +4,8 @@ Offered only while the client's consent to a vignette (purpose ``fallvignette``)
 and not withdrawn; checked again when the proposal is sent. The vignette that reports/ stores
 holds the text and the report, never the case: the link exists only here, for the length of
 the request. The case's audit entry names the case (and the consent it relied on), never the
-report or the vignette, so the log does not join them either.
+report or the vignette, so the log does not join them either. An emergency (break-glass)
+opening is for keeping a case going, not for writing about it: it proposes nothing.
 
 This module is the case side's operation as well as its view: the report side may not import
 the case package (tests/test_stats_boundaries.py), so the proposal and the case's audit entry
@@ -20,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 
 from audit import AuditEvent
 from servicestelle import audit_trail
-from servicestelle.cases.access import OBJECT_TYPE, CaseAccess
+from servicestelle.cases.access import OBJECT_TYPE, CaseAccess, Reach
 from servicestelle.cases.models import CaseConsent
 from servicestelle.cases.views_common import bp, load, me, to_case
 from servicestelle.extensions import db
@@ -32,6 +33,11 @@ from servicestelle.reports.models import Report
 from servicestelle.stats.periods import Period
 
 VIGNETTE_PURPOSE = "fallvignette"
+
+NO_BREAK_GLASS = _l(
+    "Mit einem Notfallzugriff können Sie keine Fallvignette vorschlagen. Das können nur die "
+    "Beratenden, denen die Akte zugewiesen oder freigegeben ist."
+)
 
 NO_CONSENT = _l(
     "Eine Fallvignette kann nur vorgeschlagen werden, wenn die ratsuchende Person in eine "
@@ -70,6 +76,9 @@ def _page(access: CaseAccess, form: VignetteForm, reports: list[Report]) -> Resp
 def propose_vignette(case_id: int) -> ResponseReturnValue:
     """Write an anonymised vignette of this case for a draft report (consent required)."""
     access = load(case_id, content=True)
+    if access.reach is Reach.BREAK_GLASS:
+        flash(NO_BREAK_GLASS, "error")
+        return to_case(case_id)
     consent = vignette_consent(access.case.id)
     if consent is None:
         flash(NO_CONSENT, "error")
@@ -92,6 +101,7 @@ def propose_vignette(case_id: int) -> ResponseReturnValue:
         object_type=OBJECT_TYPE,
         object_id=access.case.id,
         centre_id=access.case.centre_id,
+        purpose=access.purpose,
         details={"consent": consent.id},
     )
     db.session.commit()

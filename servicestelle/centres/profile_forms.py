@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 from servicestelle.centres.profile_operations import EARLIEST_YEAR, LATEST_YEAR
+from servicestelle.converters import small_int
 
 #: How many years back the year select reaches.
 YEARS_BACK = 15
@@ -46,8 +47,8 @@ class ProfileImportForm(FlaskForm):
         ]
 
     def validate_year(self, field: SelectField) -> None:
-        text = str(field.data or "")
-        if not text.isdigit() or not EARLIEST_YEAR <= int(text) <= LATEST_YEAR:
+        year = small_int(str(field.data or ""))
+        if year is None or not EARLIEST_YEAR <= year <= LATEST_YEAR:
             raise ValidationError(str(_l("Bitte wählen Sie ein Jahr von 2000 bis 2100.")))
 
     def year_value(self) -> int:

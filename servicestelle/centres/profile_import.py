@@ -35,6 +35,9 @@ from flask_babel import lazy_gettext as _l
 #: The largest file accepted (a city has a few hundred districts at most).
 MAX_BYTES = 1_000_000
 MAX_ROWS = 5_000
+#: The largest number a row may hold (residents, counts): more than Germany has, so only a
+#: typing error is refused. A file's total can exceed a 32-bit integer (profile_models.py).
+MAX_COUNT = 100_000_000
 #: Problems listed at most; the rest are counted.
 MAX_ERRORS = 50
 #: Longest piece of a cell quoted back in a message.
@@ -402,7 +405,7 @@ def _population(cell: str, line: int, problems: list[str]) -> int | None:
             )
         )
         return None
-    if value > 100_000_000:
+    if value > MAX_COUNT:
         problems.append(
             str(_l("Zeile %(line)d: Die Einwohnerzahl ist unplausibel groß.", line=line))
         )
@@ -439,7 +442,7 @@ def _optional(spec: OptionalColumn, cell: str, line: int, problems: list[str]) -
         )
         return None
     if spec.kind == "count" and (
-        value < 0 or value != value.to_integral_value() or value > 100_000_000
+        value < 0 or value != value.to_integral_value() or value > MAX_COUNT
     ):
         problems.append(
             str(

@@ -16,7 +16,7 @@ import json
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, relationship
 
 from servicestelle.centres.models import DISTRICT_CODE_MAX
@@ -42,7 +42,9 @@ class DistrictProfile(Base):
     #: The optional columns of this import, codes in file order, comma-separated.
     columns: Mapped[str] = classified("none", String(400))
     district_count: Mapped[int] = classified("none", Integer)
-    population_total: Mapped[int] = classified("none", Integer)
+    #: The sum of the districts' populations: up to MAX_ROWS × the per-row limit
+    #: (profile_import.py), beyond a 32-bit INTEGER — a BIGINT.
+    population_total: Mapped[int] = classified("none", BigInteger)
     #: SHA-256 (hex) of the imported file's bytes: which publication this was.
     source_sha256: Mapped[str] = classified("none", String(64))
     imported_by: Mapped[int] = classified("none", ForeignKey("users.id"))

@@ -64,6 +64,8 @@ class Vignette(Base):
     id: Mapped[intpk]
     report_id: Mapped[int] = classified("none", ForeignKey("reports.id"), index=True)
     #: Written for publication and reviewed before it appears; may still describe a person.
+    #: Until accepted, only its proposer and the reviewers read it; blanked ("") on refusal,
+    #: since a text is mostly refused because someone could be recognised in it.
     text: Mapped[str] = classified("personal", Text)
     status: Mapped[str] = classified("none", String(16), default=VignetteStatus.PROPOSED.value)
     proposed_by: Mapped[int] = classified("none", ForeignKey("users.id"))
@@ -71,7 +73,8 @@ class Vignette(Base):
     proposed_on: Mapped[date] = classified("none", Date)
     reviewed_by: Mapped[int | None] = classified("none", ForeignKey("users.id"), nullable=True)
     reviewed_at: Mapped[datetime | None] = classified("none", UTCDateTime(), nullable=True)
-    #: Why a supervisor refused it; about the text, not about people.
+    #: Why a supervisor refused it; about the text, not about people. Shown, like the text
+    #: of a proposal, only to the proposer and the reviewers.
     refusal_reason: Mapped[str | None] = classified("personal", Text, nullable=True)
 
 

@@ -2,7 +2,9 @@
 demands (add, change, move, delete) and the audit entry of every export.
 
 Each operation checks what the permission guard cannot see (the centre, the status, four
-eyes on vignettes), refuses in German with ``ReportError``, records its audit event and
+eyes on vignettes) and what the database would refuse (the lengths of models.py, NUL, which
+PostgreSQL's text columns cannot hold), so that a caller without a form gets a German
+``ReportError``, not a database error; it records its audit event and
 commits — except ``propose_vignette``, whose caller on the case side records the case's entry
 and commits both together. Audit details carry ids, codes and hashes, never text.
 """
@@ -21,6 +23,11 @@ from servicestelle.auth.models import User
 from servicestelle.extensions import db
 from servicestelle.permissions import Permission
 from servicestelle.reports.models import (
+    DEMAND_TEXT_MAX,
+    DEMAND_TITLE_MAX,
+    REASON_MAX,
+    TITLE_MAX,
+    VIGNETTE_MAX,
     PolicyDemand,
     Report,
     ReportStatus,
@@ -70,6 +77,43 @@ def _may(actor: User, permission: Permission) -> None:
         raise ReportError(str(_l("Dafür fehlt Ihnen die Berechtigung.")))
 
 
+def _text(value: str, maximum: int, too_long: str, empty: str | None = None) -> str:
+    """``value`` stripped, or a refusal: too long, a NUL character, or empty where required."""
+    value = value.strip()
+    if len(value) > maximum:
+        raise ReportError(too_long)
+    if "\x00" in value:
+        raise ReportError(str(_l("Das Feld enthält unzulässige Zeichen.")))
+    if empty is not None and not value:
+        raise ReportError(empty)
+    return value
+
+
+def _vignette_text(value: str) -> str:
+    return _text(
+        value,
+        VIGNETTE_MAX,
+        str(_l("Die Vignette ist zu lang (höchstens %(max)d Zeichen).", max=VIGNETTE_MAX)),
+        str(_l("Bitte schreiben Sie die Vignette.")),
+    )
+
+
+def _demand_parts(title: str, text: str) -> tuple[str, str]:
+    return (
+        _text(
+            title,
+            DEMAND_TITLE_MAX,
+            str(_l("Die Forderung ist zu lang (höchstens %(max)d Zeichen).", max=DEMAND_TITLE_MAX)),
+            str(_l("Bitte formulieren Sie die Forderung.")),
+        ),
+        _text(
+            text,
+            DEMAND_TEXT_MAX,
+            str(_l("Die Begründung ist zu lang (höchstens %(max)d Zeichen).", max=DEMAND_TEXT_MAX)),
+        ),
+    )
+
+
 # --- reports -------------------------------------------------------------------------------
 
 
@@ -78,9 +122,15 @@ def create_report(actor: User, title: str, period: Period) -> Report:
     _may(actor, Permission.REPORTS_WRITE)
     if actor.centre_id is None:
         raise ReportError(str(_l("Berichte gehören zu einer Beratungsstelle.")))
+    title = _text(
+        title,
+        TITLE_MAX,
+        str(_l("Der Titel ist zu lang (höchstens %(max)d Zeichen).", max=TITLE_MAX)),
+        str(_l("Bitte geben Sie einen Titel an.")),
+    )
     report = Report(
         centre_id=actor.centre_id,
-        title=title.strip(),
+        title=title,
         period=period.code,
         status=ReportStatus.DRAFT.value,
         created_by=actor.id,
@@ -169,7 +219,7 @@ def propose_vignette(actor: User, report: Report, text: str) -> Vignette:
     _draft(actor, report)
     vignette = Vignette(
         report_id=report.id,
-        text=text.strip(),
+        text=_vignette_text(text),
         status=VignetteStatus.PROPOSED.value,
         proposed_by=actor.id,
         proposed_on=clock.today(),
@@ -200,8 +250,9 @@ def _reviewable(actor: User, report: Report, vignette: Vignette) -> None:
 def accept_vignette(actor: User, report: Report, vignette: Vignette, text: str) -> None:
     """Accept a vignette, with the reviewer's edits to its text."""
     _reviewable(actor, report, vignette)
-    edited = text.strip() != vignette.text
-    vignette.text = text.strip()
+    text = _vignette_text(text)
+    edited = text != vignette.text
+    vignette.text = text
     vignette.status = VignetteStatus.ACCEPTED.value
     vignette.reviewed_by = actor.id
     vignette.reviewed_at = clock.now()
@@ -210,10 +261,18 @@ def accept_vignette(actor: User, report: Report, vignette: Vignette, text: str) 
 
 
 def refuse_vignette(actor: User, report: Report, vignette: Vignette, reason: str) -> None:
-    """Refuse a vignette with a reason; it never appears in the report."""
+    """Refuse a vignette with a reason; it never appears in the report, and its text is
+    deleted (a text is mostly refused because someone could be recognised in it)."""
     _reviewable(actor, report, vignette)
+    reason = _text(
+        reason,
+        REASON_MAX,
+        str(_l("Die Begründung ist zu lang (höchstens %(max)d Zeichen).", max=REASON_MAX)),
+        str(_l("Bitte geben Sie eine Begründung an.")),
+    )
     vignette.status = VignetteStatus.REFUSED.value
-    vignette.refusal_reason = reason.strip()
+    vignette.text = ""
+    vignette.refusal_reason = reason
     vignette.reviewed_by = actor.id
     vignette.reviewed_at = clock.now()
     _record(AuditEvent.REPORT_VIGNETTE_REFUSE, actor, report, vignette=vignette.id)
@@ -243,12 +302,13 @@ def _editable(actor: User, report: Report, demand: PolicyDemand | None = None) -
 def add_demand(actor: User, report: Report, title: str, text: str) -> PolicyDemand:
     """A new policy demand, last in the report's list."""
     _editable(actor, report)
+    title, text = _demand_parts(title, text)
     existing = _demands(report)
     demand = PolicyDemand(
         report_id=report.id,
         position=(existing[-1].position + 1) if existing else 1,
-        title=title.strip(),
-        text=text.strip(),
+        title=title,
+        text=text,
         created_by=actor.id,
         created_at=clock.now(),
     )
@@ -262,16 +322,14 @@ def add_demand(actor: User, report: Report, title: str, text: str) -> PolicyDema
 def update_demand(actor: User, report: Report, demand: PolicyDemand, title: str, text: str) -> None:
     """Change a demand's title and text (the audit names the changed fields)."""
     _editable(actor, report, demand)
+    title, text = _demand_parts(title, text)
     changed = [
         name
-        for name, old, new in (
-            ("title", demand.title, title.strip()),
-            ("text", demand.text, text.strip()),
-        )
+        for name, old, new in (("title", demand.title, title), ("text", demand.text, text))
         if old != new
     ]
-    demand.title = title.strip()
-    demand.text = text.strip()
+    demand.title = title
+    demand.text = text
     _record(AuditEvent.REPORT_DEMAND_UPDATE, actor, report, demand=demand.id, fields=changed)
     db.session.commit()
 

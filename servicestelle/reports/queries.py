@@ -1,13 +1,15 @@
 """Reads of reports: the centre's list, one by id, its parts, and the releases it reads.
 
 A report never reads the statistics store or a case: its figures come from the centre's
-published release of its period (``release_of``), looked up whenever the report is shown.
+published release of its period (``sources_of``), looked up whenever the report is shown — a
+draft the latest one, a finalised report the one it was finalised on while that stands.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NoReturn
 
 import sqlalchemy as sa
 from flask import abort
@@ -26,6 +28,8 @@ from servicestelle.stats import queries as stats_queries
 from servicestelle.stats.release_models import Release, ReleaseKind, ReleaseStatus
 
 OBJECT_TYPE = "report"
+VIGNETTE_OBJECT_TYPE = "report_vignette"
+DEMAND_OBJECT_TYPE = "report_demand"
 
 
 def reports_of(user: User) -> list[Report]:
@@ -71,10 +75,22 @@ def vignettes_of(report: Report, status: VignetteStatus | None = None) -> list[V
     return list(db.session.scalars(query.order_by(Vignette.id)))
 
 
+def _out_of_scope(object_type: str, child_id: int, owner_id: int, report: Report) -> NoReturn:
+    """A part of another report: 404; audited, for the DPO of its centre, where that report
+    belongs to another centre than ``report`` (whose centre get_report_or_404 checked)."""
+    owner = db.session.get(Report, owner_id)
+    if owner is not None and owner.centre_id != report.centre_id:
+        deny_out_of_scope(object_type, child_id, centre_id=owner.centre_id)
+    abort(404)
+
+
 def get_vignette_or_404(report: Report, vignette_id: int) -> Vignette:
+    """A vignette of ``report``; one of another centre's report is a 404, audited."""
     vignette = db.session.get(Vignette, vignette_id)
-    if vignette is None or vignette.report_id != report.id:
+    if vignette is None:
         abort(404)
+    if vignette.report_id != report.id:
+        _out_of_scope(VIGNETTE_OBJECT_TYPE, vignette.id, vignette.report_id, report)
     return vignette
 
 
@@ -89,9 +105,12 @@ def demands_of(report: Report) -> list[PolicyDemand]:
 
 
 def get_demand_or_404(report: Report, demand_id: int) -> PolicyDemand:
+    """A demand of ``report``; one of another centre's report is a 404, audited."""
     demand = db.session.get(PolicyDemand, demand_id)
-    if demand is None or demand.report_id != report.id:
+    if demand is None:
         abort(404)
+    if demand.report_id != report.id:
+        _out_of_scope(DEMAND_OBJECT_TYPE, demand.id, demand.report_id, report)
     return demand
 
 
@@ -102,7 +121,10 @@ def get_demand_or_404(report: Report, demand_id: int) -> PolicyDemand:
 class Sources:
     """What a report's figures come from, looked up now."""
 
-    #: The latest published release of the report's centre and period; None: no figures.
+    #: The published release the figures come from; None: no figures. A draft reads the
+    #: latest of its centre and period; a finalised report the one it was finalised on while
+    #: that is published (a second release of the period does not change it silently), the
+    #: latest once that one is revoked.
     release: Release | None
     #: The comparable published release before it (the trend); None: no comparison.
     previous: Release | None
@@ -110,6 +132,9 @@ class Sources:
     revoked: tuple[Release, ...]
     #: The release the report showed when it was finalised, if that one is revoked since.
     finalised_on_revoked: Release | None
+    #: A newer published release of the period than the one a finalised report reads (the
+    #: page says so); None for a draft, which reads the latest anyway.
+    newer: Release | None = None
 
 
 def _of_period(centre_id: int, period: str, status: ReleaseStatus) -> list[Release]:
@@ -130,10 +155,16 @@ def _of_period(centre_id: int, period: str, status: ReleaseStatus) -> list[Relea
 def sources_of(report: Report) -> Sources:
     published = _of_period(report.centre_id, report.period, ReleaseStatus.PUBLISHED)
     revoked = _of_period(report.centre_id, report.period, ReleaseStatus.REVOKED)
-    release = published[0] if published else None
+    latest = published[0] if published else None
+    release, newer = latest, None
+    if report.status == ReportStatus.FINAL.value:
+        finalised = next((r for r in published if r.id == report.release_id), None)
+        if finalised is not None:
+            release = finalised
+            newer = latest if latest is not None and latest.id != finalised.id else None
     previous = stats_queries.previous_published(release) if release is not None else None
     finalised_on = next((r for r in revoked if r.id == report.release_id), None)
-    return Sources(release, previous, tuple(revoked), finalised_on)
+    return Sources(release, previous, tuple(revoked), finalised_on, newer)
 
 
 def display_names(ids: Iterable[int | None]) -> dict[int, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
@@ -32,6 +32,11 @@ from servicestelle.stats import downloads, exports
 from servicestelle.stats.release_models import Release
 
 __all__ = ["bp"]
+
+NO_PDF = _l(
+    "Die PDF-Ausgabe ist auf diesem Server nicht eingerichtet. Die Tabellen des Berichts "
+    "können Sie als CSV herunterladen."
+)
 
 
 # --- the list and a new report -------------------------------------------------------------
@@ -105,10 +110,19 @@ def _name(view: ReportView, suffix: str) -> str:
 @bp.get("/<int:report_id>/bericht.pdf")
 @require(Permission.REPORTS_READ)
 def export_pdf(report_id: int) -> ResponseReturnValue:
-    """The report as PDF (WeasyPrint; audited)."""
+    """The report as PDF (WeasyPrint; audited); 503 where the PDF engine cannot run."""
     view, release, _content = _with_release(report_id)
     html = render_template("reports/pdf.html", **template_context(view))
-    body = pdf.render_pdf(html)
+    try:
+        body = pdf.render_pdf(html)
+    except pdf.PdfUnavailable:
+        page = render_template(
+            "errors/error.html",
+            status=503,
+            message=str(NO_PDF),
+            request_id=g.get("request_id"),
+        )
+        return page, 503
     operations.record_export(me(), view.report, "pdf", release)
     return downloads.response(body, "application/pdf", _name(view, ".pdf"))
 

@@ -4,7 +4,9 @@ The workspace (/berichte/<id>/bearbeiten) lists the demands with their forms, th
 with their status, and the finalising step. A refused entry comes back on its own page with
 the message next to its field and nothing typed lost (400); a saved one returns with a flash
 message (POST-redirect-GET). Vignettes are proposed on the case side
-(cases/views_vignettes.py): only there is the case's consent known.
+(cases/views_vignettes.py): only there is the case's consent known. Until a vignette is
+accepted, its text (and a refusal's reason) is for its proposer and the reviewers only: the
+workspace needs only ``reports:write``, and an unreviewed text may still identify someone.
 """
 
 from __future__ import annotations
@@ -60,18 +62,27 @@ def _edit_page(
     names = queries.display_names(
         [v.proposed_by for v in vignettes] + [v.reviewed_by for v in vignettes]
     )
+    may_review = me().can(Permission.REPORTS_REVIEW)
+    readable = {
+        v.id
+        for v in vignettes
+        if may_review
+        or v.proposed_by == me().id
+        or v.status == VignetteStatus.ACCEPTED.value  # the report shows it to every reader
+    }
     page = render_template(
         "reports/edit.html",
         report=report,
         demands=demands,
         vignettes=vignettes,
+        readable=readable,
         names=names,
         demand_form=demand_form or DemandForm(formdata=None),
         move_form=MoveForm(formdata=None),
         status_labels=STATUS_LABELS,
         vignette_labels=VIGNETTE_STATUS_LABELS,
         is_draft=report.status == "draft",
-        may_review=me().can(Permission.REPORTS_REVIEW),
+        may_review=may_review,
         me_id=me().id,
         release=queries.sources_of(report).release,
     )
