@@ -127,3 +127,21 @@ def test_every_object_type_has_a_label_and_an_id_rule_where_it_has_ids():
 
     assert set(labels.OBJECT_TYPES) == set(labels.OBJECT_TYPE_LABELS)
     assert set(OBJECT_ID_PATTERNS) == set(labels.OBJECT_TYPES) - {"instance"}
+
+
+def test_every_object_type_the_code_records_can_be_filtered_by():
+    """An object type a module records under (its ``…OBJECT_TYPE = "…"`` constant) that the
+    DPO's list lacks would be an entry nobody can find by its object."""
+    import re
+    from pathlib import Path
+
+    import servicestelle
+    from servicestelle.dpo import labels
+
+    root = Path(servicestelle.__file__).parent
+    pattern = re.compile(r'^\w*OBJECT_TYPE\s*=\s*"([a-z_]+)"', re.MULTILINE)
+    used = {
+        name for path in root.rglob("*.py") for name in pattern.findall(path.read_text("utf-8"))
+    }
+    assert {"case", "report_vignette", "campaign", "activity"} <= used  # the scan finds them
+    assert used <= set(labels.OBJECT_TYPES)

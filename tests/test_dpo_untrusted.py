@@ -249,17 +249,26 @@ def test_object_types_are_a_fixed_list(app, client, dpo, clock):
     types = page.split('name="objektart"', 1)[1].split("</select>", 1)[0]
     offered = {part.split('"', 1)[0] for part in types.split('value="')[1:]} - {""}
     assert offered == {
+        "activity",
         "api_token",
         "audit_checkpoint",
         "audit_entry",
+        "campaign",
+        "campaign_activity",
+        "campaign_evidence",
+        "campaign_indicator",
         "case",
         "centre",
         "coordinator_centre",
         "coordinator_package",
         "district",
+        "district_profile",
         "endpoint",
         "instance",
         "kek",
+        "report",
+        "report_demand",
+        "report_vignette",
         "stats_release",
         "user",
     }

@@ -43,17 +43,25 @@ _CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _ENDPOINT_ID = re.compile(r"[a-z_]{1,40}(\.[a-z_]{1,60})?")
 #: Object type → the form of its ids; types without an entry ("instance") have no id.
 OBJECT_ID_PATTERNS: dict[str, re.Pattern[str]] = {
+    "activity": _NUMBER_ID,
     "api_token": _NUMBER_ID,
     "audit_checkpoint": _NUMBER_ID,
     "audit_entry": _NUMBER_ID,
+    "campaign": _NUMBER_ID,
+    "campaign_activity": _NUMBER_ID,
+    "campaign_evidence": _NUMBER_ID,
+    "campaign_indicator": _NUMBER_ID,
     "case": _CASE_ID,
     "centre": _NUMBER_ID,
     "coordinator_centre": _NUMBER_ID,
     "coordinator_package": _NUMBER_ID,
     "district": _NUMBER_ID,
-    "kek": _NUMBER_ID,
+    "district_profile": _NUMBER_ID,
     "endpoint": _ENDPOINT_ID,
+    "kek": _NUMBER_ID,
     "report": _NUMBER_ID,
+    "report_demand": _NUMBER_ID,
+    "report_vignette": _NUMBER_ID,
     "stats_release": _NUMBER_ID,
     "user": _NUMBER_ID,
 }
