@@ -1,6 +1,6 @@
 """The campaign calendar: a month without JavaScript, the iCalendar export (parsed back with
-icalendar: every campaign and activity, stable UIDs, all-day dates), and the integration
-point for the activities module's other activities."""
+icalendar: every campaign and activity, stable UIDs, all-day dates), and the centre's other
+activities (activities/) beside the campaigns."""
 
 from __future__ import annotations
 
