@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import abort
@@ -106,43 +106,34 @@ def get_campaign_or_404(campaign_id: int, user: User) -> Campaign:
     return campaign
 
 
-def get_activity_or_404(campaign: Campaign, activity_id: int) -> CampaignActivity:
-    """An activity of this campaign; one of another centre's campaign is audited."""
-    activity = db.session.get(CampaignActivity, activity_id)
-    if activity is None:
+#: The parts of a campaign, each with ``campaign_id`` and its ``campaign``.
+_Part = TypeVar("_Part", CampaignActivity, CampaignEvidence, CampaignIndicator)
+
+
+def _part_or_404(model: type[_Part], object_type: str, campaign: Campaign, part_id: int) -> _Part:
+    """A part of this campaign; one of another centre's campaign is a 404, audited (one of
+    another campaign of the same centre is a plain 404)."""
+    part = db.session.get(model, part_id)
+    if part is None:
         abort(404)
-    if activity.campaign_id != campaign.id:
-        owner = activity.campaign.centre_id
+    if part.campaign_id != campaign.id:
+        owner = part.campaign.centre_id
         if owner != campaign.centre_id:
-            deny_out_of_scope(ACTIVITY_OBJECT_TYPE, activity.id, centre_id=owner)
+            deny_out_of_scope(object_type, part.id, centre_id=owner)
         abort(404)
-    return activity
+    return part
+
+
+def get_activity_or_404(campaign: Campaign, activity_id: int) -> CampaignActivity:
+    return _part_or_404(CampaignActivity, ACTIVITY_OBJECT_TYPE, campaign, activity_id)
 
 
 def get_evidence_or_404(campaign: Campaign, evidence_id: int) -> CampaignEvidence:
-    """Evidence of this campaign; that of another centre's campaign is audited."""
-    evidence = db.session.get(CampaignEvidence, evidence_id)
-    if evidence is None:
-        abort(404)
-    if evidence.campaign_id != campaign.id:
-        owner = evidence.campaign.centre_id
-        if owner != campaign.centre_id:
-            deny_out_of_scope(EVIDENCE_OBJECT_TYPE, evidence.id, centre_id=owner)
-        abort(404)
-    return evidence
+    return _part_or_404(CampaignEvidence, EVIDENCE_OBJECT_TYPE, campaign, evidence_id)
 
 
 def get_indicator_or_404(campaign: Campaign, indicator_id: int) -> CampaignIndicator:
-    """An indicator of this campaign; one of another centre's campaign is audited."""
-    indicator = db.session.get(CampaignIndicator, indicator_id)
-    if indicator is None:
-        abort(404)
-    if indicator.campaign_id != campaign.id:
-        owner = indicator.campaign.centre_id
-        if owner != campaign.centre_id:
-            deny_out_of_scope(INDICATOR_OBJECT_TYPE, indicator.id, centre_id=owner)
-        abort(404)
-    return indicator
+    return _part_or_404(CampaignIndicator, INDICATOR_OBJECT_TYPE, campaign, indicator_id)
 
 
 # --- the team -------------------------------------------------------------------------------
