@@ -9,14 +9,16 @@ LOGIN ?= beraterin
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-$(BIN)/servicestelle: pyproject.toml
+# Dependencies come from the lock files, every file checked against its hash; the project
+# itself is installed on top without resolving anything (`make lock` renews the locks).
+$(BIN)/servicestelle: pyproject.toml requirements/runtime.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --require-hashes -r requirements/runtime.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.dev-installed: pyproject.toml $(BIN)/servicestelle
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.dev-installed: pyproject.toml requirements/dev.lock $(BIN)/servicestelle
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -45,6 +47,18 @@ lint: $(VENV)/.dev-installed ## ruff and mypy
 bench: $(VENV)/.dev-installed ## Benchmarks, printed as one table
 	$(BIN)/python -m bench
 
+# pip-tools in a throwaway virtualenv: the lock files pin the newest versions pyproject.toml
+# allows (resolved for this Python on Linux), with the sha256 of every file PyPI offers.
+LOCK_VENV := /tmp/servicestelle-lock
+LOCK := $(LOCK_VENV)/bin/python -m piptools compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links
+
+lock: ## Renew requirements/*.lock from pyproject.toml (then run the tests)
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet pip-tools
+	$(LOCK) --output-file requirements/runtime.lock pyproject.toml
+	$(LOCK) --extra dev --output-file requirements/dev.lock pyproject.toml
+
 translations: $(VENV)/.dev-installed ## Extract messages and update the English catalogue
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o servicestelle/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i servicestelle/translations/messages.pot -d servicestelle/translations --no-fuzzy-matching --ignore-obsolete
@@ -53,4 +67,4 @@ translations: $(VENV)/.dev-installed ## Extract messages and update the English 
 clean: ## Remove the virtualenv, caches and the local instance
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache instance dist build
 
-.PHONY: help install run demo-code test lint bench translations clean
+.PHONY: help install run demo-code test lint bench lock translations clean
