@@ -25,6 +25,7 @@ class AuditEvent(StrEnum):
     AUDIT_BREAK_GLASS_REVIEW = "audit:break_glass:review"
     AUDIT_CHAIN_VERIFY = "audit:chain:verify"
     AUDIT_CHECKPOINT_CREATE = "audit:checkpoint:create"
+    AUDIT_CHECKPOINT_EXPORT = "audit:checkpoint:export"  # the DPO downloaded the newest one
     AUDIT_LOG_EXPORT = "audit:log:export"
     AUDIT_REPORT_ACCESS = "audit:report:access"
     AUDIT_REPORT_ACTIVITY = "audit:report:activity"
@@ -113,6 +114,8 @@ class AuditEvent(StrEnum):
     #: `servicestelle stats rebuild` opened every case in scope to derive the statistics store
     #: anew: one entry for the run (counts only), written before the first case is opened.
     STATS_STORE_REBUILD = "stats:store:rebuild"
+    SYSTEM_BACKUP_CREATE = "system:backup:create"  # an encrypted, signed backup was written
+    SYSTEM_BACKUP_RESTORE = "system:backup:restore"  # recorded in the restored instance
     SYSTEM_SETTINGS_CHANGE = "system:settings:change"
     USER_ACCOUNT_CREATE = "user:account:create"
     USER_ACCOUNT_DISABLE = "user:account:disable"

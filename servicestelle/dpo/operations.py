@@ -68,6 +68,12 @@ class Export:
     count: int
 
 
+def hand_out_checkpoint(actor: User, seq: int) -> None:
+    """Record that the DPO took a signed checkpoint off the server (the operations page asks)."""
+    audit_trail.record(AuditEvent.AUDIT_CHECKPOINT_EXPORT, actor=actor, details={"seq": seq})
+    db.session.commit()
+
+
 def export_log(actor: User, log_filter: queries.LogFilter, described: Mapping[str, str]) -> Export:
     """The selected entries as a ZIP with a fresh checkpoint signed after them.
 

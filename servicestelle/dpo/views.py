@@ -194,6 +194,7 @@ def download_checkpoint() -> ResponseReturnValue:
         flash(_l("Es gibt noch keinen Prüfpunkt."), "warning")
         return redirect(url_for("dpo.index"))
     body = audit.to_json(checkpoint, public_key)
+    operations.hand_out_checkpoint(_me(), checkpoint.seq)
     return _download(body, "application/json", f"pruefpunkt-{checkpoint.seq}.json")
 
 
