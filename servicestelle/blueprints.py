@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from servicestelle.accessibility.views import bp as accessibility_bp
 from servicestelle.account.views import bp as account_bp
 from servicestelle.activities.views import bp as activities_bp
 from servicestelle.admin.views import bp as admin_bp
@@ -20,6 +21,7 @@ from servicestelle.dpo.views import bp as dpo_bp
 from servicestelle.extensions import csrf
 from servicestelle.health import bp as health_bp
 from servicestelle.i18n import bp as i18n_bp
+from servicestelle.operations.views import bp as operations_bp
 from servicestelle.reports.views import bp as reports_bp
 from servicestelle.stats.views import bp as stats_bp
 from servicestelle.stats.views_packages import bp as _packages_on_stats_bp  # noqa: F401
@@ -28,6 +30,7 @@ from servicestelle.stats.views_packages import bp as _packages_on_stats_bp  # no
 def register(app: Flask) -> None:
     for blueprint in (
         auth_bp,
+        accessibility_bp,
         account_bp,
         activities_bp,
         admin_bp,
@@ -38,6 +41,7 @@ def register(app: Flask) -> None:
         dpo_bp,
         health_bp,
         i18n_bp,
+        operations_bp,
         reports_bp,
         stats_bp,
     ):

@@ -16,8 +16,9 @@ import click
 from flask import Flask, current_app
 
 import audit
-from servicestelle import audit_trail, migrate, services, settings_audit
+from servicestelle import audit_trail, logging_setup, migrate, services, settings_audit
 from servicestelle.cli_audit import audit_group, db_group
+from servicestelle.cli_backup import backup_group
 from servicestelle.cli_context import (
     app_context,
     require_current_schema,
@@ -68,6 +69,7 @@ def main() -> None:
 
 
 main.add_command(audit_group)
+main.add_command(backup_group)
 main.add_command(coordinator_group)
 main.add_command(db_group)
 main.add_command(keys_group)
@@ -169,6 +171,7 @@ def serve(app: Flask, host: str, port: int, threads: int) -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 def run(host: str, port: int, threads: int) -> None:
     """Serve the instance with a production WSGI server."""
+    logging_setup.configure(structured=True)  # JSON lines on stderr, for the log collector
     with app_context() as app:
         require_current_schema()
         try:
@@ -236,6 +239,7 @@ def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
         click.echo(f"  {me} demo code {login.username}")
     click.echo("")
     if not no_serve:
+        logging_setup.configure(structured=False)  # a person reads the demo's terminal
         serve(app, host, port, threads=8)
 
 

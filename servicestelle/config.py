@@ -15,6 +15,7 @@ import base64
 import os
 import secrets
 import stat
+import unicodedata
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,13 @@ PROFILES: tuple[Profile, ...] = ("production", "demo", "test")
 #: the statewide coordinator (no case module: it imports the centres' packages).
 Mode = Literal["centre", "coordinator"]
 MODES: tuple[Mode, ...] = ("centre", "coordinator")
+#: The body a user turns to when the operator does not remedy an accessibility barrier: the
+#: Ombudsstelle of North Rhine-Westphalia (public bodies of the Land and its municipalities,
+#: §§ 10d, 10e BGG NRW) or the Schlichtungsstelle nach § 16 BGG (public bodies of the federation).
+AccessibilityEnforcement = Literal["nrw", "bund"]
+ACCESSIBILITY_ENFORCEMENTS: tuple[AccessibilityEnforcement, ...] = ("nrw", "bund")
+#: Longest accessibility contact text (address, e-mail, telephone: a few lines).
+MAX_ACCESSIBILITY_CONTACT_CHARS = 600
 #: X25519 public keys are 32 bytes.
 COORDINATOR_KEY_BYTES = 32
 
@@ -122,6 +130,9 @@ class Settings:
     instance_path: Path
     database_url: str
     secret_key: bytes = field(repr=False)
+    #: Where the secret key was read from (shown on the operations page; never the key).
+    #: Left out of repr, like the key: a printed Settings says nothing about its secrets.
+    secret_source: Path | None = field(default=None, repr=False)
     password_hash: PasswordHashParameters = RFC_9106_LOW_MEMORY
     #: Memory the password hasher may use at once; bounds concurrent logins.
     password_hash_memory_budget_mib: int = 512
@@ -143,6 +154,11 @@ class Settings:
     audit_signing_key_file: Path | None = None
     #: A checkpoint is signed when the newest is older than this (0: only on demand).
     audit_checkpoint_minutes: int = 60
+    #: The operations page warns when no signed checkpoint went to the DPO (an audit log
+    #: export) and when no verification of the chain succeeded within this many days.
+    checkpoint_export_warn_days: int = 30
+    #: The operations page warns when no backup was made within this many days.
+    backup_warn_days: int = 2
     #: Anomaly thresholds for the DPO's review list.
     anomaly_reads_per_window: int = 30
     anomaly_read_window_minutes: int = 10
@@ -179,6 +195,12 @@ class Settings:
     #: On a coordinator, a statewide cell is published only if at least this many centres
     #: count it (else one centre's own count shows through); never below 2.
     coordinator_min_centres: int = 3
+    #: Where users report accessibility barriers (Erklärung zur Barrierefreiheit): the operating
+    #: centre's address, e-mail and telephone, as lines of text. Empty: the statement says that
+    #: the operator has not set it yet, and the service logs a warning at start.
+    accessibility_contact: str = ""
+    #: The enforcement procedure named in the statement (ACCESSIBILITY_ENFORCEMENTS).
+    accessibility_enforcement: AccessibilityEnforcement = "nrw"
 
     @property
     def audit_signing_key_path(self) -> Path:
@@ -246,6 +268,24 @@ class Settings:
                 "identify people)"
             )
         self._validate_coordinator()
+        self._validate_accessibility()
+
+    def _validate_accessibility(self) -> None:
+        if self.accessibility_enforcement not in ACCESSIBILITY_ENFORCEMENTS:
+            raise ConfigError(
+                "SERVICESTELLE_ACCESSIBILITY_ENFORCEMENT must be one of "
+                f"{', '.join(ACCESSIBILITY_ENFORCEMENTS)}, not {self.accessibility_enforcement!r}"
+            )
+        contact = self.accessibility_contact
+        if len(contact) > MAX_ACCESSIBILITY_CONTACT_CHARS:
+            raise ConfigError(
+                "SERVICESTELLE_ACCESSIBILITY_CONTACT must be at most "
+                f"{MAX_ACCESSIBILITY_CONTACT_CHARS} characters"
+            )
+        if any(char != "\n" and unicodedata.category(char).startswith("C") for char in contact):
+            raise ConfigError(
+                "SERVICESTELLE_ACCESSIBILITY_CONTACT may hold text and line breaks (\\n) only"
+            )
 
     def _validate_coordinator(self) -> None:
         if self.mode not in MODES:
@@ -283,6 +323,10 @@ class Settings:
     def _validate_audit(self) -> None:
         if self.audit_checkpoint_minutes < 0:
             raise ConfigError("SERVICESTELLE_AUDIT_CHECKPOINT_MINUTES must not be negative")
+        if not 1 <= self.checkpoint_export_warn_days <= 366:
+            raise ConfigError("SERVICESTELLE_CHECKPOINT_EXPORT_WARN_DAYS must be between 1 and 366")
+        if not 1 <= self.backup_warn_days <= 366:
+            raise ConfigError("SERVICESTELLE_BACKUP_WARN_DAYS must be between 1 and 366")
         counts = (
             self.anomaly_reads_per_window,
             self.anomaly_read_window_minutes,
@@ -337,7 +381,9 @@ class Settings:
                     "leak to child processes; put the keyring passphrase in a file readable only "
                     "by the service and name it in SERVICESTELLE_KEYRING_PASSPHRASE_FILE"
                 )
-        secret_file = env.get(ENV_PREFIX + "SECRET_KEY_FILE")
+        secret_file = env.get(ENV_PREFIX + "SECRET_KEY_FILE") or _systemd_credential(
+            env, "secret-key"
+        )
         if secret_file:
             secret = read_secret_file(Path(secret_file))
         elif chosen == "production":
@@ -347,11 +393,17 @@ class Settings:
             )
         else:
             secret = instance_secret_key(instance)
+        enforcement = (
+            env.get(ENV_PREFIX + "ACCESSIBILITY_ENFORCEMENT") or cls.accessibility_enforcement
+        )
         settings = cls(
             profile=chosen,
             instance_path=instance,
             database_url=database_url,
             secret_key=secret,
+            secret_source=(
+                Path(secret_file).resolve() if secret_file else instance / SECRET_KEY_FILENAME
+            ),
             password_hash=hash_params,
             password_hash_memory_budget_mib=_int(
                 env, "ARGON2_MEMORY_BUDGET_MIB", cls.password_hash_memory_budget_mib
@@ -361,6 +413,10 @@ class Settings:
             audit_checkpoint_minutes=_int(
                 env, "AUDIT_CHECKPOINT_MINUTES", cls.audit_checkpoint_minutes
             ),
+            checkpoint_export_warn_days=_int(
+                env, "CHECKPOINT_EXPORT_WARN_DAYS", cls.checkpoint_export_warn_days
+            ),
+            backup_warn_days=_int(env, "BACKUP_WARN_DAYS", cls.backup_warn_days),
             anomaly_reads_per_window=_int(
                 env, "ANOMALY_READS_PER_WINDOW", cls.anomaly_reads_per_window
             ),
@@ -380,7 +436,8 @@ class Settings:
             processing_record_file=_path(env, "PROCESSING_RECORD_FILE"),
             max_content_length=_int(env, "MAX_CONTENT_LENGTH", cls.max_content_length),
             keyring_file=_path(env, "KEYRING_FILE"),
-            keyring_passphrase_file=_path(env, "KEYRING_PASSPHRASE_FILE"),
+            keyring_passphrase_file=_path(env, "KEYRING_PASSPHRASE_FILE")
+            or _systemd_credential_path(env, "keyring-passphrase"),
             break_glass_minutes=_int(env, "BREAK_GLASS_MINUTES", cls.break_glass_minutes),
             retention_years=_int(env, "RETENTION_YEARS", cls.retention_years),
             statistics_k=_int(env, "STATISTICS_K", cls.statistics_k),
@@ -399,6 +456,8 @@ class Settings:
             coordinator_min_centres=_int(
                 env, "COORDINATOR_MIN_CENTRES", cls.coordinator_min_centres
             ),
+            accessibility_contact=_lines(env, "ACCESSIBILITY_CONTACT"),
+            accessibility_enforcement=enforcement,  # type: ignore[arg-type]  # validated
         )
         settings.validate()
         return settings
@@ -459,6 +518,24 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{ENV_PREFIX}{name} must be a whole number, not {raw!r}") from None
 
 
+def _systemd_credential_path(env: Mapping[str, str], name: str) -> Path | None:
+    """A credential systemd handed to the service (LoadCredential=/LoadCredentialEncrypted=).
+
+    systemd decrypts it into a private directory readable only by the service's user and
+    names the directory in CREDENTIALS_DIRECTORY; an explicit ``…_FILE`` setting wins.
+    """
+    directory = env.get("CREDENTIALS_DIRECTORY")
+    if not directory:
+        return None
+    path = Path(directory) / name
+    return path.resolve() if path.is_file() else None
+
+
+def _systemd_credential(env: Mapping[str, str], name: str) -> str | None:
+    path = _systemd_credential_path(env, name)
+    return str(path) if path else None
+
+
 def _path(env: Mapping[str, str], name: str) -> Path | None:
     raw = env.get(ENV_PREFIX + name)
     return Path(raw).resolve() if raw else None
@@ -472,6 +549,13 @@ def _base64(env: Mapping[str, str], name: str) -> bytes | None:
         return base64.b64decode(raw.strip(), validate=True)
     except ValueError:  # binascii.Error
         raise ConfigError(f"{ENV_PREFIX}{name} must be base64") from None
+
+
+def _lines(env: Mapping[str, str], name: str) -> str:
+    """Lines of text; a literal "\\n" (what a systemd unit or .env file can hold) breaks a line."""
+    raw = env.get(ENV_PREFIX + name) or ""
+    lines = raw.replace("\\n", "\n").replace("\r\n", "\n").split("\n")
+    return "\n".join(line.strip() for line in lines).strip()
 
 
 def _days(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:

@@ -28,6 +28,7 @@ class Permission(StrEnum):
     REPORTS_WRITE = "reports:write"  # report drafts, vignettes (with consent), policy demands
     STATS_READ = "stats:read"  # published statistics releases and their exports
     STATS_RELEASE = "stats:release"  # draft, approve (four eyes), reject and revoke releases
+    SYSTEM_READ = "system:read"  # the operations page: security-relevant settings, warnings
     USERS_MANAGE = "users:manage"
     USERS_READ = "users:read"
 
@@ -35,7 +36,8 @@ class Permission(StrEnum):
 _EVERY_ROLE = frozenset({Permission.ACCOUNT_MANAGE, Permission.DASHBOARD_VIEW})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: _EVERY_ROLE | {Permission.USERS_MANAGE, Permission.USERS_READ},
+    Role.ADMIN: _EVERY_ROLE
+    | {Permission.SYSTEM_READ, Permission.USERS_MANAGE, Permission.USERS_READ},
     Role.COUNSELLOR: _EVERY_ROLE
     | {
         Permission.ACTIVITIES_RECORD,
@@ -47,7 +49,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.REPORTS_WRITE,
         Permission.STATS_READ,
     },
-    Role.DPO: _EVERY_ROLE | {Permission.AUDIT_READ, Permission.AUDIT_REVIEW},
+    # The DPO reads the operations page to sign off on a deployment.
+    Role.DPO: _EVERY_ROLE
+    | {Permission.AUDIT_READ, Permission.AUDIT_REVIEW, Permission.SYSTEM_READ},
     # Supervisors assign and see metadata; content only with break-glass (DESIGN.md §1).
     Role.SUPERVISOR: _EVERY_ROLE
     | {

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 #: Reachable without any login.
 PUBLIC_ENDPOINTS = frozenset(
     {
+        "accessibility.statement",  # § 7 BITV 2.0: the statement is for everyone, logged in or not
         "api.openapi",
         "auth.login",
         "auth.logout",  # ending one's own session is always allowed (POST with CSRF)

@@ -62,6 +62,45 @@ def test_production_refuses_to_start_without_a_secret_key_file(tmp_path):
     assert not (tmp_path / "instance").exists()  # and never invents a key of its own
 
 
+def test_systemd_credentials_supply_the_secret_key_and_the_passphrase_file(tmp_path):
+    # LoadCredentialEncrypted= decrypts into $CREDENTIALS_DIRECTORY (mode 0400, the service's
+    # user); the README's unit names no file at all.
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    write_secret_file(credentials / "secret-key", GOOD_KEY)
+    write_secret_file(credentials / "keyring-passphrase", "a passphrase from systemd")
+    (credentials / "secret-key").chmod(0o400)
+    env = production_env(tmp_path) | {"CREDENTIALS_DIRECTORY": str(credentials)}
+
+    settings = Settings.from_env(env)
+
+    assert settings.secret_key == GOOD_KEY.encode()
+    assert settings.keyring_passphrase_file == (credentials / "keyring-passphrase").resolve()
+
+
+def test_an_explicit_file_wins_over_a_systemd_credential(tmp_path, key_file):
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    write_secret_file(credentials / "secret-key", "f" * 64)
+    own_passphrase = write_secret_file(tmp_path / "passphrase", "mine")
+    env = production_env(tmp_path, key_file, KEYRING_PASSPHRASE_FILE=str(own_passphrase))
+    env["CREDENTIALS_DIRECTORY"] = str(credentials)
+
+    settings = Settings.from_env(env)
+
+    assert settings.secret_key == GOOD_KEY.encode()
+    assert settings.keyring_passphrase_file == own_passphrase.resolve()
+
+
+def test_a_credentials_directory_without_the_secret_key_still_refuses_to_start(tmp_path):
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    write_secret_file(credentials / "keyring-passphrase", "only this one")
+    env = production_env(tmp_path) | {"CREDENTIALS_DIRECTORY": str(credentials)}
+    with pytest.raises(ConfigError, match="SERVICESTELLE_SECRET_KEY_FILE"):
+        Settings.from_env(env)
+
+
 def test_production_refuses_a_secret_key_file_that_does_not_exist(tmp_path):
     missing = tmp_path / "nowhere" / "secret_key_file"
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from servicestelle.auth.models import User
 from servicestelle.campaigns import codes
 from servicestelle.campaigns.forms import euros
+from servicestelle.stats.content import localised_label
 from servicestelle.stats.periods import Period
 from servicestelle.stats.presentation import SUPPRESSED
 
@@ -33,6 +34,8 @@ def _labels() -> dict[str, Any]:
         "ground_labels": codes.GROUND_LABELS,
         "life_area_labels": codes.LIFE_AREA_LABELS,
         "code_label": codes.label,
+        # Evidence and indicators keep the German label of the figure they were linked with.
+        "figure_label": localised_label,
         "euros": euros,
         "period_label": period_label,
         "SUPPRESSED": SUPPRESSED,

@@ -98,7 +98,9 @@ def euros(cents: int | None) -> str:
 
 
 def _choices(labels: Mapping[str, object]) -> list[SelectChoice]:
-    return [SelectChoice(code, str(label)) for code, label in labels.items()]
+    # The labels stay lazy: these lists are built at import, str() here would freeze them in
+    # the default language for every request (tests/test_english_complete.py).
+    return [SelectChoice(code, label) for code, label in labels.items()]
 
 
 def _checkboxes(label: LazyString, description: LazyString | None = None) -> Any:
@@ -158,7 +160,7 @@ class CampaignForm(FlaskForm):
     link_evidence = BooleanField(_l("Diese Zahl als Beleg verknüpfen"), default=True)
     indicator = SelectField(
         _l("Dieselbe Zahl als Indikator"),
-        choices=[SelectChoice("", str(_l("kein Indikator"))), *_choices(codes.DIRECTION_LABELS)],
+        choices=_choices({"": _l("kein Indikator"), **codes.DIRECTION_LABELS}),
         default="",
         invalid_choice_message=_l("Bitte wählen Sie eine Richtung aus der Liste."),
         description=_l(

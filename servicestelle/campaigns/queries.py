@@ -27,6 +27,7 @@ from servicestelle.campaigns.models import (
 from servicestelle.extensions import db
 from servicestelle.permissions import Permission
 from servicestelle.security import deny_out_of_scope
+from servicestelle.stats.content import localised
 from servicestelle.stats.operations import OBJECT_TYPE as RELEASE_OBJECT_TYPE
 from servicestelle.stats.periods import Period, PeriodKind
 from servicestelle.stats.release_models import Release, ReleaseKind, ReleaseStatus
@@ -183,7 +184,10 @@ class PublishedRelease:
 
 
 def published(release: Release) -> PublishedRelease:
-    return PublishedRelease(release, Period.parse(release.period), json.loads(release.content))
+    # For pages: labels in the reader's language (what operations store comes from the
+    # release itself, operations._published_content).
+    content = localised(json.loads(release.content))
+    return PublishedRelease(release, Period.parse(release.period), content)
 
 
 def published_releases(centre_id: int) -> list[PublishedRelease]:

@@ -22,6 +22,7 @@ from servicestelle import clock
 from servicestelle.campaigns import figures
 from servicestelle.campaigns.models import Campaign, Direction
 from servicestelle.campaigns.queries import PublishedRelease, published_releases
+from servicestelle.stats.content import localised_label
 from servicestelle.stats.periods import PeriodKind
 
 _KIND_ORDER = {PeriodKind.YEAR: 0, PeriodKind.HALF: 1, PeriodKind.QUARTER: 2}
@@ -118,7 +119,7 @@ def review(
         rows.append(
             IndicatorReview(
                 indicator.key,
-                indicator.label,
+                localised_label(indicator.label),
                 indicator.direction,
                 before_value,
                 after_value,

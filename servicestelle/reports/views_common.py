@@ -21,6 +21,7 @@ from servicestelle.reports.models import (
     VignetteStatus,
 )
 from servicestelle.stats import presentation
+from servicestelle.stats.content import localised
 from servicestelle.stats.periods import Period
 from servicestelle.stats.release_models import Release
 
@@ -70,10 +71,10 @@ class ReportView:
 def load_view(report: Report) -> ReportView:
     sources = queries.sources_of(report)
     period = Period.parse(report.period)
-    content = json.loads(sources.release.content) if sources.release is not None else None
+    content = localised(json.loads(sources.release.content)) if sources.release else None
     built = None
     if content is not None:
-        previous = json.loads(sources.previous.content) if sources.previous is not None else None
+        previous = localised(json.loads(sources.previous.content)) if sources.previous else None
         built = document.build(
             content,
             previous,

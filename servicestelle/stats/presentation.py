@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from servicestelle.stats.content import share
@@ -151,10 +152,10 @@ def shown(value: int | None) -> str:
 
 
 def percent(value: float | None) -> str:
-    """A share as German text: "12,5 %"."""
+    """A share in the reader's language: "12,5 %" in German, "12.5 %" in English."""
     if value is None:
         return ABSENT
-    return f"{value:.1f}".replace(".", ",") + "\u00a0%"
+    return format_decimal(value, "0.0") + "\u00a0%"
 
 
 # --- naming cells --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from servicestelle.extensions import db
 from servicestelle.permissions import Permission, require
 from servicestelle.stats import downloads, exports, operations, presentation, queries
 from servicestelle.stats.charts import bar_chart
+from servicestelle.stats.content import localised
 from servicestelle.stats.forms import ApproveForm, DraftForm, ReasonForm
 from servicestelle.stats.periods import Period, PeriodError
 from servicestelle.stats.release_models import OUT, Release, ReleaseStatus
@@ -116,7 +117,7 @@ def _release_page(
     approve_error: str | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    content = json.loads(release.content)
+    content = localised(json.loads(release.content))
     period = Period.parse(release.period)
     tables = [presentation.table_view(table) for table in content["tables"]]
     charts = {table.id: bar_chart(table, period.label()) for table in tables}
@@ -172,13 +173,13 @@ def _decision_aids(
         content,
         stored,
         {
-            release_id: (_period_label(other.period), json.loads(other.content))
+            release_id: (_period_label(other.period), localised(json.loads(other.content)))
             for release_id, other in earlier.items()
         },
     )
     previous = queries.previous_published(release)
     diffs = (
-        presentation.table_diffs(content, json.loads(previous.content))
+        presentation.table_diffs(content, localised(json.loads(previous.content)))
         if previous is not None
         else None
     )
