@@ -76,9 +76,17 @@ def test_admin_sees_every_section_with_the_warnings_of_the_test_settings(
         assert found["audit_protection"] == "ok" and found["backend"] == "ok"
         assert "Rolle servicestelle_app" in row_text(page, "audit_protection")
         assert "PostgreSQL" in row_text(page, "database_version")
+        # The suite's private cluster runs with fsync and full_page_writes off for speed:
+        # exactly what a production server must never do.
+        assert found["durability"] == "warning"
+        assert "fsync, full_page_writes" in row_text(page, "durability")
+        assert "synchronous_commit" not in row_text(page, "durability").split("Nach")[0]
     else:
         assert found["audit_protection"] == "notice" and found["backend"] == "notice"
         assert "SQLite" in row_text(page, "database_version")
+        assert found["durability"] == "ok"  # WAL with synchronous=FULL
+    # No contact for accessibility reports configured in the test settings.
+    assert found["accessibility_contact"] == "notice"
     assert len(found) >= 25
     # Status in words, in an accessible table: caption, column and row headers.
     assert "Warnung" in row_text(page, "backup") and "in Ordnung" in row_text(page, "schema")
@@ -361,3 +369,12 @@ def test_healthz_answers_without_login_and_says_nothing_but_its_status(app, clie
     assert "Set-Cookie" not in down.headers
     with broken.app_context():
         db.engine.dispose()
+
+
+@only_sqlite
+def test_a_configured_accessibility_contact_is_ok(app):
+    settings = app.extensions["servicestelle.settings"]
+    with app.test_request_context():
+        assert status_of(checks.configured(settings), "accessibility_contact") == Status.NOTICE
+        configured = settings.with_changes(accessibility_contact="barrieren@example.org")
+        assert status_of(checks.configured(configured), "accessibility_contact") == Status.OK

@@ -255,7 +255,29 @@ def configured(settings: Settings) -> list[Finding]:
         _statistics_k(settings),
         _retention(settings),
         _break_glass(settings),
+        _accessibility_contact(settings),
     ]
+
+
+def _accessibility_contact(settings: Settings) -> Finding:
+    label = _("Kontakt in der Erklärung zur Barrierefreiheit")
+    if settings.accessibility_contact:
+        return Finding(
+            "accessibility_contact",
+            label,
+            _("eingetragen"),
+            Status.OK,
+            _("Die Erklärung (/barrierefreiheit) nennt ihn für Meldungen von Barrieren."),
+        )
+    return Finding(
+        "accessibility_contact",
+        label,
+        _("fehlt"),
+        Status.NOTICE,
+        _(
+            "Die Erklärung zur Barrierefreiheit (§ 7 BITV 2.0) muss einen Kontakt für Meldungen von Barrieren nennen: Tragen Sie ihn in SERVICESTELLE_ACCESSIBILITY_CONTACT ein."
+        ),
+    )
 
 
 def _argon2(settings: Settings) -> Finding:

@@ -38,7 +38,55 @@ def _is_sqlite() -> bool:
 
 
 def database(settings: Settings) -> list[Finding]:
-    return [_backend(settings), _protection(), _schema()]
+    return [_backend(settings), _durability(), _protection(), _schema()]
+
+
+#: PostgreSQL settings without which a committed case may be lost or the cluster corrupted
+#: by a crash or power cut (fsync, full_page_writes) or recent commits lost
+#: (synchronous_commit). All default to on; only the server's configuration turns them off.
+DURABILITY_SETTINGS = ("fsync", "full_page_writes", "synchronous_commit")
+
+
+def _durability() -> Finding:
+    label = _("Dauerhaftes Speichern")
+    try:
+        if _is_sqlite():
+            synchronous = db.session.execute(sa.text("PRAGMA synchronous")).scalar()
+            off = [] if synchronous == 2 else ["synchronous=FULL"]  # 2 = FULL
+        else:
+            values = {
+                name: db.session.execute(sa.text(f"SHOW {name}")).scalar()
+                for name in DURABILITY_SETTINGS
+            }
+            off = [name for name, value in values.items() if value != "on"]
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        return Finding(
+            "durability",
+            label,
+            _("unbekannt (%(error)s)", error=type(exc).__name__),
+            Status.WARNING,
+            _(
+                "Ob die Datenbank jede bestätigte Änderung dauerhaft speichert, ließ sich nicht feststellen."
+            ),
+        )
+    if not off:
+        return Finding(
+            "durability",
+            label,
+            _("an"),
+            Status.OK,
+            _("Jede bestätigte Änderung übersteht einen Absturz oder Stromausfall."),
+        )
+    return Finding(
+        "durability",
+        label,
+        _("aus: %(settings)s", settings=", ".join(off)),
+        Status.WARNING,
+        _(
+            "Nach einem Absturz oder Stromausfall können bestätigte Fälle und Protokolleinträge fehlen oder die Datenbank beschädigt sein. Schalten Sie die Einstellungen in der Serverkonfiguration wieder ein (Voreinstellung: on)."
+        ),
+    )
 
 
 def _backend(settings: Settings) -> Finding:
