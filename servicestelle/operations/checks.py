@@ -146,7 +146,7 @@ def _https(context: Context) -> Finding:
         _("http"),
         Status.WARNING,
         _(
-            "Diese Anfrage kam unverschlüsselt an. Betreiben Sie den Dienst hinter einem Reverse-Proxy mit TLS (z. B. nginx) und tragen Sie ihn in SERVICESTELLE_TRUSTED_PROXIES ein; erst dann erkennt der Dienst https."
+            "Diese Anfrage kam unverschlüsselt an. Betreiben Sie den Dienst hinter einem Reverse-Proxy mit TLS (z. B. nginx) und setzen Sie SERVICESTELLE_TRUSTED_PROXIES auf die Zahl der Proxys; erst dann erkennt der Dienst https."
         ),
     )
 
