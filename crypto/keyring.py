@@ -20,6 +20,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from argon2.exceptions import HashingError
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -172,7 +173,7 @@ class Keyring:
             document = json.loads(path.read_text(encoding="ascii"))
         except OSError as exc:
             raise KeyringError(f"cannot read the keyring {path}: {exc.strerror}") from None
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
             raise KeyringError(f"{path} is not a keyring file") from None
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise KeyringError(f"the keyring {path} is readable by others; chmod 600 it")
@@ -185,16 +186,26 @@ class Keyring:
             payload = AESGCM(derived).decrypt(
                 _unb64(document["nonce"]), _unb64(document["ciphertext"]), _aad(header)
             )
+            data = json.loads(payload)
+            keys = {int(k): _unb64(v) for k, v in data["keys"].items()}
+            named = {str(k): _unb64(v) for k, v in data.get("named", {}).items()}
+            return cls(keys, primary=int(data["primary"]), named=named), kdf
         except InvalidTag:
             raise KeyringError("wrong passphrase, or the keyring file was changed") from None
         except KeyringError:
             raise
-        except (KeyError, TypeError, ValueError, binascii.Error):
+        # HashingError and OverflowError: KDF parameters Argon2 refuses (a salt too short, a
+        # cost of 0 or below); AttributeError: a payload that is no JSON object.
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            binascii.Error,
+            AttributeError,
+            OverflowError,
+            HashingError,
+        ):
             raise KeyringError(f"{path} is not a keyring file") from None
-        data = json.loads(payload)
-        keys = {int(k): _unb64(v) for k, v in data["keys"].items()}
-        named = {str(k): _unb64(v) for k, v in data.get("named", {}).items()}
-        return cls(keys, primary=int(data["primary"]), named=named), kdf
 
 
 def _header(kdf: PassphraseKdf, salt: bytes) -> dict[str, object]:

@@ -153,8 +153,12 @@ def open_keyring(settings: Settings, secret: bytes) -> Keyring:
         )
     if not set(NAMED_KEYS) <= set(keyring.named):
         with file_lock(settings):
-            # Read again under the lock: another process may have added them meanwhile.
-            keyring, kdf = Keyring.load_with_kdf(settings.keyring_path, secret)
+            # Read again under the lock: another process may have added them meanwhile (or
+            # replaced the file: then it is refused like any unreadable keyring).
+            try:
+                keyring, kdf = Keyring.load_with_kdf(settings.keyring_path, secret)
+            except KeyringError as exc:
+                raise KeyringLocked(str(exc)) from None
             if keyring.add_missing(NAMED_KEYS):
                 keyring.save(settings.keyring_path, secret, kdf=kdf)
     return keyring

@@ -318,6 +318,11 @@ def test_a_tampered_or_missing_revocation_fails_verification(app, centre, leads)
         exports.verify_export({**after, "revoked": False})
     with pytest.raises(ValidationError, match="revoked"):
         exports.verify_export({**before, "revoked": True})
+    # Valid JSON that is no Unicode, in the signed centre code or deep in the content.
+    with pytest.raises(ValidationError, match="Unicode"):
+        exports.verify_export({**before, "centre": "TEST\ud800"})
+    with pytest.raises(ValidationError, match="Unicode"):
+        exports.verify_export({**before, "content": {**before["content"], "centre": "\udfff"}})
     # A revocation moved to another export of the centre (another content) fails.
     with pytest.raises(ValidationError):
         exports.verify_export({**before, "status": "revoked", "revoked": True,

@@ -189,6 +189,12 @@ def verify_export(data: Mapping[str, Any], public_key: bytes | None = None) -> d
 
     An export taken before a revocation still verifies as published: only the source knows
     the current status."""
+    try:
+        # A lone surrogate ("\ud800") is valid JSON but no UTF-8: hashing or signing it would
+        # raise UnicodeEncodeError instead of a refusal (found by fuzzing the packages).
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError({"_schema": ["text that is not valid Unicode"]}) from None
     loaded: dict[str, Any] = ReleaseExportSchema().load(data)
     # The hash is taken over the content as given, not as loaded: loading could normalise
     # a tampered value into the signed one, and the reader then acts on the raw JSON.

@@ -95,7 +95,7 @@ def decrypt_file(data: bytes, private_key: X25519PrivateKey) -> bytes:
     """The plaintext of a package file's bytes (UTF-8 JSON), or ``PackageCryptoError``."""
     try:
         package = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: deep nesting
         raise PackageCryptoError from None
     if not isinstance(package, dict):
         raise PackageCryptoError

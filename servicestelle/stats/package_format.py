@@ -163,11 +163,15 @@ def load(plaintext: bytes) -> dict[str, Any]:
     try:
         data = json.loads(plaintext.decode("utf-8"))
         loaded: dict[str, Any] = PackageDocumentSchema().load(data)
-    except (UnicodeDecodeError, ValueError, TypeError, ValidationError):
+        # A lone surrogate ("\ud800" is valid JSON) has no UTF-8 form: nothing to hash,
+        # sign or store (UnicodeEncodeError, a ValueError).
+        signing.canonical(data)
+        # The content is hashed, signed and stored as sent: the schema may check it, not
+        # change it (marshmallow reads 1 as true, for one).
+        unchanged = signing.canonical(loaded["content"]) == signing.canonical(data["content"])
+    except (UnicodeDecodeError, ValueError, TypeError, ValidationError, RecursionError):
         raise PackageInvalid(Refusal.MALFORMED) from None
-    # The content is hashed, signed and stored as sent: the schema may check it, not change
-    # it (marshmallow reads 1 as true, for one).
-    if signing.canonical(loaded["content"]) != signing.canonical(data["content"]):
+    if not unchanged:
         raise PackageInvalid(Refusal.MALFORMED)
     return loaded
 

@@ -1,0 +1,1 @@
+"""Coverage-guided fuzz targets (atheris); `make fuzz` runs them. Not part of CI."""
