@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 #: Largest value of a 32-bit signed INTEGER column (PostgreSQL's serial / SQLite's fast path).
 MAX_ID = 2**31 - 1
@@ -16,6 +16,14 @@ class BoundedIntConverter(IntegerConverter):
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        # Out of range is no object, a 404. Refusing the value here instead makes werkzeug's
+        # matcher answer 405 when another rule of the same path takes another method.
+        try:
+            return int(super().to_python(value))
+        except ValidationError:
+            return 0
 
 
 #: Digits a number from a query string or form may have: 9 fit any INTEGER column.

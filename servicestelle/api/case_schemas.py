@@ -36,6 +36,10 @@ def _id(**kwargs: Any) -> fields.Integer:
     )
 
 
+#: What ``_single_line`` accepts, for the OpenAPI document (JSON Schema regex).
+SINGLE_LINE_PATTERN = r"^[^\u0000-\u001f\u007f]*$"
+
+
 def _single_line(value: str) -> None:
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise ValidationError(str(_l("Bitte ohne Steuerzeichen und in einer Zeile.")))
@@ -116,7 +120,10 @@ class CaseListQuerySchema(Schema):
     status = fields.String(validate=_STATUS)
     deadline = fields.String(validate=validate.OneOf(["overdue", "due_soon"]))
     assignee = fields.String(
-        validate=validate.Regexp(r"^(me|none|[0-9]{1,9})$", error=str(_l("me, none oder eine Id.")))
+        validate=validate.Regexp(
+            r"^(me|none|[0-9]{1,9})$", error=str(_l("me, none oder eine Id."))
+        ),
+        metadata={"description": "me, none or a user id"},
     )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
 
@@ -126,7 +133,9 @@ class CaseSearchSchema(Schema):
 
     field = fields.String(required=True, validate=validate.OneOf(SEARCH_FIELDS))
     text = fields.String(
-        required=True, validate=[validate.Length(min=1, max=sealed.SHORT_TEXT), _single_line]
+        required=True,
+        validate=[validate.Length(min=1, max=sealed.SHORT_TEXT), _single_line],
+        metadata={"pattern": SINGLE_LINE_PATTERN},
     )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
 

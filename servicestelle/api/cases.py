@@ -116,10 +116,7 @@ def list_cases() -> ResponseReturnValue:
     get:
       summary: List cases (metadata, no content)
       parameters:
-        - {in: query, name: status, schema: {type: string, enum: [open, waiting, closed]}}
-        - {in: query, name: deadline, schema: {type: string, enum: [overdue, due_soon]}}
-        - {in: query, name: assignee, schema: {type: string}, description: "me, none or a user id"}
-        - {in: query, name: page, schema: {type: integer, minimum: 1}}
+        - {in: query, schema: CaseListQuerySchema}
       responses:
         200: {content: {application/json: {schema: CasePage}}}
         422: {content: {application/json: {schema: ValidationFailed}}}

@@ -119,10 +119,12 @@ def download_document(case_id: int, document_id: int) -> ResponseReturnValue:
     ---
     get:
       summary: Download a document
+      description: Sent as the type its content was recognised as at upload.
       responses:
         200:
           headers: {Content-Disposition: {schema: {type: string}}}
-          content: {application/octet-stream: {schema: {type: string, format: binary}}}
+          # One entry per type of cases/filetypes.ALLOWED, filled in by openapi.py.
+          content: {application/pdf: {schema: {type: string, format: binary}}}
     """
     access = case_access.load(case_id, me(), content=True)
     row = part_or_404(CaseDocument, access, document_id)

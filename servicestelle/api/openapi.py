@@ -10,8 +10,12 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import current_app
 
+from servicestelle import catalogue
 from servicestelle.api import case_schemas, report_schemas, schemas, stats_schemas
+from servicestelle.cases import filetypes
+from servicestelle.converters import MAX_ID
 from servicestelle.stats import exports
+from servicestelle.stats import operations as stats_operations
 
 TITLE = "Servicestelle API"
 VERSION = "1"
@@ -62,7 +66,10 @@ CASE_PATHS = "/api/v1/cases"
 def openapi_document() -> dict[str, Any]:
     cache: dict[str, Any] | None = current_app.extensions.get("servicestelle.openapi")
     if cache is None:
-        cache = _complete_case_operations(_build().to_dict())
+        cache = _bound_path_ids(_complete_case_operations(_build().to_dict()))
+        _document_media_types(cache)
+        _selection_rules(cache)
+        _catalogue_tables(cache)
         current_app.extensions["servicestelle.openapi"] = cache
     return cache
 
@@ -108,6 +115,91 @@ def _complete_case_operations(document: dict[str, Any]) -> dict[str, Any]:
             for method, operation in operations.items():
                 _complete_case_operation(path, method, operation)
     return document
+
+
+#: What the ``int`` URL converter accepts (servicestelle/converters.py); any other number is
+#: a 404.
+PATH_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def _bound_path_ids(document: dict[str, Any]) -> dict[str, Any]:
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
+                    parameter["schema"] = dict(PATH_ID)
+    return document
+
+
+def _document_media_types(document: dict[str, Any]) -> None:
+    """A download is sent as the type its content was recognised as (cases/filetypes.py)."""
+    path = document["paths"][f"{CASE_PATHS}/{{case_id}}/documents/{{document_id}}"]
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    path["get"]["responses"]["200"]["content"] = {
+        filetype.media_type: binary for filetype in filetypes.ALLOWED
+    }
+
+
+def _catalogue_tables(document: dict[str, Any]) -> None:
+    """The table ids a draft may name: this instance's catalogue (a coordinator's differs)."""
+    tables = document["components"]["schemas"]["StatsDraftRequest"]["properties"]["tables"]
+    tables["items"]["enum"] = [table.id for table in stats_operations.catalogue()]
+
+
+def _selection_rules(document: dict[str, Any]) -> None:
+    """Say what ``CodeList.validate`` refuses beyond unknown codes, in OpenAPI 3.0 terms.
+
+    A sub-item counts as its parent: a single-choice list takes one top-level code with its
+    sub-items, and "keine_angabe" stands alone.
+    """
+    code_lists = {
+        value.name: value
+        for value in vars(catalogue).values()
+        if isinstance(value, catalogue.CodeList)
+    }
+    schemas = document["components"]["schemas"]
+    for name, code_list in code_lists.items():
+        schema = schemas.get(f"Selection_{name}")
+        if schema is None:
+            continue
+        subs = sorted(code_list.sub_values())
+        if not subs:
+            schema["properties"]["sub"] = _array(maximum=0)
+        if not code_list.multiple:
+            schema["anyOf"] = [
+                {"properties": {"codes": _array(maximum=0), "sub": _array(maximum=0)}}
+            ]
+            for entry in code_list.entries():
+                children = [sub.code for sub in entry.sub]
+                schema["anyOf"].append(
+                    {
+                        "properties": {
+                            "codes": _array([entry.code]),
+                            "sub": _array(children) if children else _array(maximum=0),
+                        }
+                    }
+                )
+        elif catalogue.KEINE_ANGABE.code in code_list.values():
+            others = sorted(code_list.values() - {catalogue.KEINE_ANGABE.code})
+            schema["anyOf"] = [
+                {"properties": {"codes": _array(others)}},
+                {
+                    "properties": {
+                        "codes": _array([catalogue.KEINE_ANGABE.code]),
+                        "sub": _array(maximum=0),
+                    }
+                },
+            ]
+
+
+def _array(enum: list[str] | None = None, maximum: int | None = None) -> dict[str, Any]:
+    items: dict[str, Any] = {"type": "string"}
+    if enum is not None:
+        items["enum"] = enum
+    array: dict[str, Any] = {"type": "array", "items": items}
+    if maximum is not None:
+        array["maxItems"] = maximum
+    return array
 
 
 def _error(description: str, schema: str = "Error") -> dict[str, Any]:

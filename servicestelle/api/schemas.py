@@ -77,4 +77,5 @@ class TokenRenameSchema(Schema):
     name = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=80), _no_control_characters],
+        metadata={"pattern": r"^[^\u0000-\u001f\u007f\ufffd]*$"},
     )

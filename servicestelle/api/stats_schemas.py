@@ -60,7 +60,12 @@ class StatsDraftRequestSchema(Schema):
     period = fields.String(
         required=True,
         validate=validate.Length(min=4, max=7),
-        metadata={"description": "A year, half-year or quarter", "example": "2026-Q1"},
+        metadata={
+            "description": "A year, half-year or quarter (2000–2100)",
+            "example": "2026-Q1",
+            # What stats.periods.Period.parse accepts.
+            "pattern": r"^(20[0-9]{2}|2100)(-(Q[1-4]|H[12]))?$",
+        },
     )
     tables = fields.List(
         # Which ids exist depends on the instance (operations.catalogue()): checked by the view.
@@ -77,5 +82,8 @@ class StatsReasonSchema(Schema):
     reason = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=REASON_MAX), _no_control_characters],
-        metadata={"description": "About the figures, not about people"},
+        metadata={
+            "description": "About the figures, not about people",
+            "pattern": r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$",
+        },
     )

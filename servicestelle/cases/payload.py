@@ -53,9 +53,13 @@ def plausible_day(value: date) -> None:
         raise ValidationError(str(_l("Bitte prüfen Sie das Jahr.")))
 
 
+#: The year bounds as the OpenAPI document states them (1900–2100).
+DAY_PATTERN = r"^(19[0-9]{2}|20[0-9]{2}|2100)-"
+
+
 def day(**kwargs: Any) -> fields.Date:
     """A date field of a request or a sealed part, within EARLIEST_YEAR..LATEST_YEAR."""
-    return fields.Date(validate=plausible_day, **kwargs)
+    return fields.Date(validate=plausible_day, metadata={"pattern": DAY_PATTERN}, **kwargs)
 
 
 def _no_control_characters(value: str) -> None:
@@ -70,7 +74,15 @@ def _text(limit: int, *, single_line: bool = False) -> fields.String:
     ]
     if single_line:
         checks.append(validate.Regexp(r"^[^\n\r]*$", error=str(_l("Bitte in einer Zeile."))))
-    return fields.String(load_default="", validate=checks)
+    # For the OpenAPI document, which checks the answers as well: stored text keeps the CRLF
+    # a browser sends.
+    pattern = SINGLE_LINE_PATTERN if single_line else TEXT_PATTERN
+    return fields.String(load_default="", validate=checks, metadata={"pattern": pattern})
+
+
+#: What ``_text`` accepts, as the OpenAPI document states it (JSON Schema regex).
+TEXT_PATTERN = r"^(?:[^\u0000-\u0008\u000b-\u001f\u007f]|\u000d\u000a)*$"
+SINGLE_LINE_PATTERN = r"^[^\u0000-\u0008\u000a-\u001f\u007f]*$"
 
 
 def selection_schema(code_list: CodeList) -> type[Schema]:
@@ -80,8 +92,12 @@ def selection_schema(code_list: CodeList) -> type[Schema]:
         class Meta:
             unknown = EXCLUDE
 
-        codes = fields.List(fields.String(), load_default=list)
-        sub = fields.List(fields.String(), load_default=list)
+        codes = fields.List(
+            fields.String(metadata={"enum": sorted(code_list.values())}), load_default=list
+        )
+        sub = fields.List(
+            fields.String(metadata={"enum": sorted(code_list.sub_values())}), load_default=list
+        )
         other = _text(SHORT_TEXT, single_line=True)
 
         @validates_schema
