@@ -174,6 +174,15 @@ def restore(file: Path, public_key_file: Path | None, pg_bin_dir: Path | None) -
     """Restore FILE into this (empty) instance; needs only the keyring and its passphrase."""
     started = time.monotonic()
     pinned = None if public_key_file is None else _public_key(public_key_file)
+    if pinned is None:
+        # Without a pinned key the signature is checked against the key inside the encrypted
+        # payload: whoever holds keyring and passphrase could have made the file.
+        click.secho(
+            "WARNING: no --public-key given: the backup's origin is checked only through the "
+            "keyring; pass the audit public key the DPO keeps to pin it",
+            fg="yellow",
+            err=True,
+        )
     with app_context() as app:
         settings: Settings = app.extensions["servicestelle.settings"]
         if not settings.keyring_path.exists():
@@ -199,6 +208,8 @@ def restore(file: Path, public_key_file: Path | None, pg_bin_dir: Path | None) -
         except BackupError as exc:
             raise click.ClickException(str(exc)) from None
         problems = []
+        if not checked.matches_manifest:
+            problems.append("the restored database differs from the backup's manifest")
         if not checked.verification.intact:
             problems.append(checked.verification.summary())
         if checked.unreadable_keys:
@@ -219,6 +230,7 @@ def restore(file: Path, public_key_file: Path | None, pg_bin_dir: Path | None) -
                 "cases": checked.facts.cases,
                 "audit_head_seq": checked.facts.audit_head_seq,
                 "unreadable_keys": checked.unreadable_keys,
+                "matches_manifest": checked.matches_manifest,
                 "seconds": round(elapsed),
             },
         )

@@ -51,6 +51,7 @@ def test_restore_drill(request, tmp_path, backend):
         ["backup", "restore", str(backup), "--public-key", str(public_key)], target
     )
     assert restored.returncode == 0, restored.stderr + restored.stdout
+    assert "no --public-key given" not in restored.stderr  # pinned: no warning
     served = support.serve_restored(target, pg)
 
     texts = support.narratives(served)  # each opened through the case code

@@ -2,8 +2,10 @@
 
 The copy is made in a private temporary folder beside the database (SQLite) or in the
 instance folder (PostgreSQL), streamed through the encryption into the backup file and
-deleted. The backup file is claimed with O_EXCL (never overwritten) and removed again if
-anything fails, so a file that exists is a complete, signed backup.
+deleted. The backup is written into a hidden file beside its name (claimed with O_EXCL),
+synced, and only then linked to its name (a hard link never replaces a file): a backup cut
+off by a crash, SIGTERM or a full disk never lies under the name, so a file that exists is a
+complete, signed backup. Anything that fails removes the hidden file.
 """
 
 from __future__ import annotations
@@ -34,13 +36,37 @@ class Created:
     written: format.Written
 
 
-def _claim(path: Path) -> int:
+def _exists(path: Path) -> BackupError:
+    return BackupError(f"{path} exists; a backup is never overwritten")
+
+
+def _claim(path: Path) -> tuple[int, Path]:
+    """A new hidden file beside ``path`` (the backup is written there, then linked)."""
+    if path.exists() or path.is_symlink():
+        raise _exists(path)
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
     try:
-        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except FileExistsError:
-        raise BackupError(f"{path} exists; a backup is never overwritten") from None
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except OSError as exc:
         raise BackupError(f"cannot write {path}: {exc.strerror}") from None
+    return fd, partial
+
+
+def _publish(partial: Path, path: Path) -> None:
+    """Give the complete, synced backup its name; never over an existing file."""
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        raise _exists(path) from None
+    except OSError:  # a file system without hard links: the name was free a moment ago
+        if path.exists() or path.is_symlink():
+            raise _exists(path) from None
+        os.rename(partial, path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def work_folder(engine: sa.Engine, instance: Path) -> Path:
@@ -65,7 +91,7 @@ def create_backup(
     """Write a backup of the database ``engine`` connects to into the new file ``out``."""
     signing_pem = signing_key_file.read_bytes()
     signing_key = audit.load_signing_key(signing_key_file)  # also checks the file's mode
-    fd = _claim(out)
+    fd, partial = _claim(out)
     try:
         with tempfile.TemporaryDirectory(
             prefix=".servicestelle-backup-", dir=work_folder(engine, instance)
@@ -86,11 +112,12 @@ def create_backup(
                 now,
                 progress,
             )
-    except BaseException:
+        _publish(partial, out)
+    except OSError as exc:  # a full disk, a vanished folder: one line, not a traceback
+        raise BackupError(f"the backup failed: {exc.strerror or type(exc).__name__}") from None
+    finally:
         os.close(fd)
-        out.unlink(missing_ok=True)
-        raise
-    os.close(fd)
+        partial.unlink(missing_ok=True)
     return created
 
 
