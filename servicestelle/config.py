@@ -528,7 +528,11 @@ def _systemd_credential_path(env: Mapping[str, str], name: str) -> Path | None:
     if not directory:
         return None
     path = Path(directory) / name
-    return path.resolve() if path.is_file() else None
+    try:
+        found = path.is_file()
+    except OSError as exc:  # e.g. a directory the service's user cannot enter
+        raise ConfigError(f"cannot read the systemd credential {path}: {exc.strerror}") from None
+    return path.resolve() if found else None
 
 
 def _systemd_credential(env: Mapping[str, str], name: str) -> str | None:

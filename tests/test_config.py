@@ -101,6 +101,19 @@ def test_a_credentials_directory_without_the_secret_key_still_refuses_to_start(t
         Settings.from_env(env)
 
 
+def test_an_unreadable_credentials_directory_is_one_line_not_a_traceback(tmp_path, monkeypatch):
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+
+    def refuse(self):  # type: ignore[no-untyped-def]
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "is_file", refuse)
+    env = production_env(tmp_path) | {"CREDENTIALS_DIRECTORY": str(credentials)}
+    with pytest.raises(ConfigError, match="cannot read the systemd credential"):
+        Settings.from_env(env)
+
+
 def test_production_refuses_a_secret_key_file_that_does_not_exist(tmp_path):
     missing = tmp_path / "nowhere" / "secret_key_file"
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+import audit
 from audit import AuditEvent, Outcome
 from servicestelle import audit_trail, create_app
 from servicestelle.config import ConfigError, Settings
@@ -212,6 +213,39 @@ def test_verification_and_backup_turn_ok_when_done_and_warn_when_old_or_broken(a
         assert broken[0].status == Status.WARNING and "beschädigt" in broken[0].value
 
 
+def test_a_scheduled_checkpoint_that_stopped_is_a_warning_not_an_old_ok(app, clock, caplog):
+    """The schedule signs at the first entry an interval after the last checkpoint; when it
+    refuses (the log no longer extends the head signed last), entries go on unsigned and the
+    page must say so instead of showing the last good checkpoint as in order."""
+    from audit import signer_state
+
+    settings = app.extensions["servicestelle.settings"]
+    assert settings.audit_checkpoint_minutes == 60
+    state = signer_state.state_path(settings.audit_signing_key_path)
+    with app.test_request_context():
+        audit_trail.create_checkpoint(None)
+        db.session.commit()
+        clock.advance(minutes=30)  # within the interval: nothing due, nothing overdue
+        audit_trail.record(AuditEvent.ORG_CENTRE_CREATE, object_type="centre", object_id=1)
+        db.session.commit()
+        assert status_of(records.audit_log(settings, clock.now()), "checkpoint") == Status.OK
+        # The signer remembers a head the log does not extend: every scheduled signature is
+        # refused from now on (what a rewritten or cut log looks like to the signer).
+        signed = audit.latest_checkpoint(db.session, audit_trail.public_key())
+        assert signed is not None
+        signer_state.write_state(state, signed.seq + 1000, "0" * 64)
+        clock.advance(hours=2)
+        audit_trail.record(AuditEvent.ORG_CENTRE_CREATE, object_type="centre", object_id=2)
+        db.session.commit()
+        assert "scheduled audit checkpoint refused" in caplog.text
+        overdue = next(f for f in records.audit_log(settings, clock.now()) if f.key == "checkpoint")
+        assert overdue.status == Status.WARNING
+        assert f"Nr. {signed.seq}" in overdue.value
+        # Without a schedule, an old checkpoint is only as old as the operator chose.
+        manual = settings.with_changes(audit_checkpoint_minutes=0)
+        assert status_of(records.audit_log(manual, clock.now()), "checkpoint") == Status.OK
+
+
 @only_sqlite
 def test_the_primary_key_gets_a_notice_after_two_years_and_a_rotation_resets_it(app, clock):
     from servicestelle import services
@@ -259,6 +293,28 @@ def test_production_settings_and_files_are_judged(tmp_path, key_file):
     assert "auch für andere lesbar" in again["secret_key"].value
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_passphrase_file_anywhere_inside_the_keyring_folder_is_a_warning(tmp_path, key_file):
+    """A copy of the keyring's folder (a backup of /var/lib/servicestelle, say) must not carry
+    the passphrase along, whether it lies beside the keyring or in a folder below it."""
+    instance = tmp_path / "instance"
+    (instance / "geheim").mkdir(parents=True, mode=0o700)
+    instance.chmod(0o700)
+    below = write_secret_file(instance / "geheim" / "passphrase", "eine Passphrase")
+    apart = write_secret_file(tmp_path / "passphrase", "eine Passphrase")
+    found = {}
+    for name, path in (("below", below), ("apart", apart)):
+        settings = Settings.from_env(
+            production_env(tmp_path, key_file, KEYRING_PASSPHRASE_FILE=str(path))
+        )
+        app = create_app(settings, clock=conftest.FrozenClock())
+        with app.test_request_context():
+            found[name] = {f.key: f.status for f in keys.findings(settings, conftest.START)}
+        with app.app_context():
+            db.engine.dispose()
+    assert found["apart"]["passphrase"] == Status.OK
+    assert found["below"]["passphrase"] == Status.WARNING
 
 
 # --- the versions' support windows ------------------------------------------------------------

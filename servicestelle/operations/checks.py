@@ -7,12 +7,12 @@ import platform
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime
-from importlib import metadata
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from servicestelle.accessibility.views import software_version
 from servicestelle.config import OWASP_FLOOR, RFC_9106_LOW_MEMORY, Settings
 from servicestelle.operations import keys, records
 from servicestelle.operations.findings import Finding, Section, Status
@@ -410,7 +410,7 @@ def versions(now: datetime) -> list[Finding]:
         Finding(
             "servicestelle",
             _("Servicestelle"),
-            metadata.version("servicestelle"),
+            software_version() or "–",
             Status.OK,
             _("Spielen Sie neue Versionen zeitnah ein: Sie bringen Sicherheitskorrekturen."),
         ),

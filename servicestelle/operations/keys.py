@@ -97,14 +97,14 @@ def _passphrase(settings: Settings) -> Finding:
                 "Demo und Test: Die Passphrase liegt neben dem Schlüsselbund. Wer den Ordner kopiert, kann jeden Fall öffnen."
             ),
         )
-    if configured is not None and configured.resolve().parent == keyring_folder.resolve():
+    if configured is not None and _inside(configured, keyring_folder):
         return Finding(
             "passphrase",
             label,
             FileState.of(configured).describe(),
             Status.WARNING,
             _(
-                "Die Passphrase-Datei liegt im selben Ordner wie der Schlüsselbund: Eine Kopie des Ordners öffnet jeden Fall. Legen Sie sie getrennt ab (z. B. als systemd-Credential)."
+                "Die Passphrase-Datei liegt im Ordner des Schlüsselbunds: Eine Kopie des Ordners öffnet jeden Fall. Legen Sie sie getrennt ab (z. B. als systemd-Credential)."
             ),
         )
     if beside.exists():

@@ -42,6 +42,14 @@ def first_entry_time() -> datetime | None:
     return found
 
 
+def first_entry_after(seq: int, since: datetime) -> datetime | None:
+    """When the first entry after entry ``seq`` was written at or after ``since``."""
+    found: datetime | None = db.session.execute(
+        sa.select(sa.func.min(_c.ts)).where(_c.seq > seq, _c.ts >= since)
+    ).scalar()
+    return found
+
+
 def rotation_to(kek_id: int) -> datetime | None:
     """When the key with this id became primary by `servicestelle keys rotate`."""
     found: datetime | None = db.session.execute(

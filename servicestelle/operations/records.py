@@ -4,7 +4,7 @@ verification, backups, and the database's version."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
@@ -187,7 +187,7 @@ def _schema() -> Finding:
 def audit_log(settings: Settings, now: datetime) -> list[Finding]:
     return [
         _schedule(settings),
-        _latest_checkpoint(now),
+        _latest_checkpoint(settings, now),
         _checkpoint_export(settings, now),
         _verification(settings, now),
         _backup(settings, now),
@@ -216,7 +216,7 @@ def _schedule(settings: Settings) -> Finding:
     )
 
 
-def _latest_checkpoint(now: datetime) -> Finding:
+def _latest_checkpoint(settings: Settings, now: datetime) -> Finding:
     label = _("Letzter signierter Prüfpunkt")
     try:
         public_key = audit_trail.public_key()
@@ -237,16 +237,27 @@ def _latest_checkpoint(now: datetime) -> Finding:
             Status.WARNING,
             _("Noch kein Prüfpunkt ist signiert: „servicestelle audit checkpoint --out DATEI“."),
         )
+    value = _(
+        "bis Eintrag Nr. %(seq)s, %(when)s",
+        seq=checkpoint.seq,
+        when=when(checkpoint.signed_at, now),
+    )
+    minutes = settings.audit_checkpoint_minutes
+    # The schedule signs at the first entry written an interval after the last checkpoint;
+    # an entry that late and still unsigned means the signer refused or could not sign.
+    due = checkpoint.signed_at + timedelta(minutes=minutes)
+    if minutes and queries.first_entry_after(checkpoint.seq, due) is not None:
+        return Finding(
+            "checkpoint",
+            label,
+            value,
+            Status.WARNING,
+            _(
+                "Überfällig: Seitdem wurden Einträge geschrieben, aber kein Prüfpunkt signiert. Das Anwendungsprotokoll nennt den Grund („scheduled audit checkpoint“); prüfen Sie die Kette mit „servicestelle audit verify“."
+            ),
+        )
     return Finding(
-        "checkpoint",
-        label,
-        _(
-            "bis Eintrag Nr. %(seq)s, %(when)s",
-            seq=checkpoint.seq,
-            when=when(checkpoint.signed_at, now),
-        ),
-        Status.OK,
-        _("Signiert mit dem aktuellen Schlüssel."),
+        "checkpoint", label, value, Status.OK, _("Signiert mit dem aktuellen Schlüssel.")
     )
 
 
