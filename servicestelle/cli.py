@@ -157,12 +157,29 @@ def init(centre_code: str, centre_name: str) -> None:
         click.echo(f"instance ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 
+def waitress_options(settings: Settings, threads: int) -> dict[str, Any]:
+    """How waitress serves the app.
+
+    Waitress strips X-Forwarded-* headers by default before the application sees them; with
+    trusted proxies configured, the app's ProxyFix (app_setup.py) must get them — counting
+    exactly that many proxies — or every client shares the proxy's address (one attacker's
+    failed logins throttle everyone) and https looks like http. Without trusted proxies they
+    stay stripped: nobody may claim an address or a scheme.
+    """
+    return {
+        "threads": threads,
+        "ident": None,
+        "clear_untrusted_proxy_headers": settings.trusted_proxies == 0,
+    }
+
+
 def serve(app: Flask, host: str, port: int, threads: int) -> None:
     """Serve with waitress, a production WSGI server (not Flask's development server)."""
     import waitress
 
+    options = waitress_options(app.extensions["servicestelle.settings"], threads)
     click.echo(f"serving on http://{host}:{port}  (Ctrl+C stops)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident=None)
+    waitress.serve(app, host=host, port=port, **options)
 
 
 @main.command()
@@ -182,16 +199,28 @@ def run(host: str, port: int, threads: int) -> None:
         unlocked(app.extensions["servicestelle.settings"])
         settings_audit.record_changes()
     settings: Settings = app.extensions["servicestelle.settings"]
+    for warning in start_warnings(settings):
+        click.secho(f"WARNING: {warning}", fg="yellow", err=True)
+    serve(app, host, port, threads)
+
+
+def start_warnings(settings: Settings) -> list[str]:
+    """What the operator of a starting server should fix (the operations page says more)."""
+    found = []
     if settings.trusted_proxies == 0:
         # Behind a proxy every client would share its address: one attacker's failed logins
         # would lock everyone out, and https would look like http.
-        click.secho(
-            "WARNING: SERVICESTELLE_TRUSTED_PROXIES is 0; behind a reverse proxy set it to "
-            "the number of proxies, or every client shares the proxy's address",
-            fg="yellow",
-            err=True,
+        found.append(
+            "SERVICESTELLE_TRUSTED_PROXIES is 0; behind a reverse proxy set it to the number "
+            "of proxies, or every client shares the proxy's address"
         )
-    serve(app, host, port, threads)
+    if not settings.accessibility_contact:
+        found.append(
+            "SERVICESTELLE_ACCESSIBILITY_CONTACT is not set: the accessibility statement "
+            "(/barrierefreiheit) names no contact for reporting barriers, which § 7 BITV 2.0 "
+            "requires"
+        )
+    return found
 
 
 # --- demo -----------------------------------------------------------------------------

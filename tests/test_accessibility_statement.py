@@ -6,13 +6,11 @@ The page reads no data, so the tests run on SQLite only (routes and templates ar
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 
 import pytest
 
-from servicestelle import create_app
 from servicestelle.accessibility.views import ENFORCEMENT_BODIES, contact_lines
 from servicestelle.config import (
     MAX_ACCESSIBILITY_CONTACT_CHARS,
@@ -139,22 +137,15 @@ def test_linked_from_error_pages(client):
 
 
 @sqlite_only
-def test_start_warns_when_the_contact_is_missing(tmp_path, backend, caplog):
-    with caplog.at_level(logging.WARNING, logger="servicestelle.accessibility.views"):
-        create_app(make_settings(tmp_path, backend.url, profile="demo", password_hash=OWASP_FLOOR))
-    assert "SERVICESTELLE_ACCESSIBILITY_CONTACT is not set" in caplog.text
-    caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="servicestelle.accessibility.views"):
-        create_app(
-            make_settings(
-                tmp_path,
-                backend.url,
-                profile="demo",
-                password_hash=OWASP_FLOOR,
-                accessibility_contact=CONTACT,
-            )
-        )
-    assert "SERVICESTELLE_ACCESSIBILITY_CONTACT" not in caplog.text
+def test_the_server_warns_at_start_when_the_contact_is_missing(tmp_path, backend):
+    from servicestelle.cli import start_warnings
+
+    unset = make_settings(tmp_path, backend.url, profile="demo", password_hash=OWASP_FLOOR)
+    assert any("SERVICESTELLE_ACCESSIBILITY_CONTACT" in line for line in start_warnings(unset))
+    configured = unset.with_changes(accessibility_contact=CONTACT)
+    assert not any(
+        "SERVICESTELLE_ACCESSIBILITY_CONTACT" in line for line in start_warnings(configured)
+    )
 
 
 # --- the settings -----------------------------------------------------------------------

@@ -17,17 +17,13 @@ import json
 import logging
 import re
 import sys
-import threading
-import time
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import waitress
 from flask import Flask, g
 from flask.logging import default_handler
-from waitress import wasyncore
 
 from servicestelle import logging_setup
 from servicestelle.roles import Role
@@ -35,6 +31,7 @@ from tests.conftest import login, post_form
 from tests.support.audit_log import issue_token
 from tests.support.cases import canary, leaks
 from tests.support.html import csrf_token
+from tests.support.served import serving
 
 only_sqlite = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 #: Loggers whose every record is captured, at DEBUG.
@@ -207,13 +204,7 @@ def _web_flows(app: Flask, client: Any, make_user: Any, clock: Any) -> str:
 def _through_waitress(app: Flask) -> str:
     """A login failure with the planted name through the production WSGI server (https as a
     TLS proxy would report it); returns the request id of that POST."""
-    server = waitress.create_server(
-        app, host="127.0.0.1", port=0, threads=2, ident=None, url_scheme="https"
-    )
-    port = server.effective_port  # type: ignore[union-attr]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
+    with serving(app, threads=2, ident=None, url_scheme="https") as port:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         connection.request("GET", f"/anmelden?name={urllib.parse.quote(QUERY)}")
         page = connection.getresponse()
@@ -238,20 +229,6 @@ def _through_waitress(app: Flask) -> str:
         assert answer.status == 200 and "Passwort ist falsch" in text, text[:300]
         connection.close()
         return str(answer.getheader("X-Request-Id"))
-    finally:
-        _stop(server, thread)
-
-
-def _stop(server: Any, thread: threading.Thread) -> None:
-    """Stop waitress from its own loop thread, once the last connection has closed."""
-    for _ in range(100):
-        if not server.active_channels:
-            break
-        time.sleep(0.05)
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-    thread.join(timeout=10)
-    server.task_dispatcher.shutdown()
-    assert not thread.is_alive()
 
 
 @only_sqlite

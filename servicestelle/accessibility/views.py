@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from datetime import date
 from importlib import metadata
 
 from flask import Blueprint, render_template
-from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from servicestelle import services
-from servicestelle.config import AccessibilityEnforcement, Settings
+from servicestelle.config import AccessibilityEnforcement
 
-log = logging.getLogger(__name__)
 bp = Blueprint("accessibility", __name__)
 
 #: The statement describes this version of the software, so its dates travel with the code:
@@ -113,15 +110,3 @@ def statement() -> ResponseReturnValue:
         pending_minutes=settings.pending_login_minutes,
         reauth_minutes=settings.reauth_minutes,
     )
-
-
-@bp.record_once
-def _warn_without_contact(state: BlueprintSetupState) -> None:
-    """Tell the operator at start that the statement lacks its mandatory contact."""
-    settings: Settings = state.app.extensions["servicestelle.settings"]
-    if not settings.accessibility_contact and settings.profile != "test":
-        log.warning(
-            "SERVICESTELLE_ACCESSIBILITY_CONTACT is not set: the accessibility statement "
-            "(/barrierefreiheit) names no contact for reporting barriers, which § 7 BITV 2.0 "
-            "and § 10b BGG NRW require"
-        )
