@@ -47,6 +47,32 @@ lint: $(VENV)/.dev-installed ## ruff and mypy
 bench: $(VENV)/.dev-installed ## Benchmarks, printed as one table
 	$(BIN)/python -m bench
 
+# Coverage-guided fuzzing (atheris), not in CI: each target FUZZ_SECONDS long; FUZZ_TARGETS
+# picks some (envelope keyring package profile_csv). Corpora and crashes: build/fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+
+$(VENV)/.fuzz-installed: pyproject.toml $(BIN)/servicestelle
+	$(BIN)/pip install --quiet -e '.[fuzz]'
+	@touch $@
+
+fuzz: $(VENV)/.fuzz-installed ## Fuzz the ciphertext, keyring, package and CSV parsers (FUZZ_SECONDS=60 each)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m fuzz $(FUZZ_TARGETS)
+
+# Load test (bench/load/README.md): locust in a virtualenv of its own (.venv-load), from the
+# `load` extra of pyproject.toml, so the service's locked dependency set stays as it is.
+# LOAD_ARGS passes options, e.g. LOAD_ARGS="--cases 10000 --duration 60" for a short run.
+LOAD_VENV := .venv-load
+LOAD_ARGS ?=
+
+$(LOAD_VENV)/bin/locust: pyproject.toml
+	$(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install --quiet $$($(PYTHON) -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['load']))")
+	@touch $@
+
+load: $(BIN)/servicestelle $(LOAD_VENV)/bin/locust ## Load test: `servicestelle run` on PostgreSQL, 100,000 cases, 44 users, login flood (~20 min)
+	$(BIN)/python -m bench.load.run --locust $(LOAD_VENV)/bin/locust $(LOAD_ARGS)
+
 # pip-tools in a throwaway virtualenv: the lock files pin the newest versions pyproject.toml
 # allows (resolved for this Python on Linux), with the sha256 of every file PyPI offers.
 LOCK_VENV := /tmp/servicestelle-lock
@@ -67,4 +93,4 @@ translations: $(VENV)/.dev-installed ## Extract messages and update the English 
 clean: ## Remove the virtualenv, caches and the local instance
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache instance dist build
 
-.PHONY: help install run demo-code test lint bench lock translations clean
+.PHONY: help install run demo-code test lint bench fuzz load lock translations clean

@@ -1,0 +1,1 @@
+"""Load test of the production server (`make load`, see bench/load/README.md)."""
