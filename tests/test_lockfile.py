@@ -46,17 +46,21 @@ def _declared(*extras: str) -> list[Requirement]:
     return [Requirement(text) for text in declared]
 
 
-@pytest.mark.parametrize(("lock", "extras"), [("runtime.lock", ()), ("dev.lock", ("dev",))])
-def test_every_declared_dependency_is_pinned_within_its_range(lock, extras):
-    pins = _pins(lock)
+def _problems(pins: dict[str, tuple[str, int]], declared: list[Requirement]) -> list[str]:
+    """Each declared dependency the lock does not pin, or pins outside its range."""
     problems = []
-    for requirement in _declared(*extras):
+    for requirement in declared:
         pinned = pins.get(canonicalize_name(requirement.name))
         if pinned is None:
-            problems.append(f"{requirement.name}: not in {lock} (run `make lock`)")
+            problems.append(f"{requirement.name}: not pinned (run `make lock`)")
         elif not requirement.specifier.contains(pinned[0], prereleases=True):
             problems.append(f"{requirement.name}=={pinned[0]} outside {requirement.specifier}")
-    assert problems == []
+    return problems
+
+
+@pytest.mark.parametrize(("lock", "extras"), [("runtime.lock", ()), ("dev.lock", ("dev",))])
+def test_every_declared_dependency_is_pinned_within_its_range(lock, extras):
+    assert _problems(_pins(lock), _declared(*extras)) == []
 
 
 @pytest.mark.parametrize("lock", ["runtime.lock", "dev.lock"])
@@ -73,7 +77,12 @@ def test_the_development_set_runs_the_same_versions_as_production():
     }
 
 
-def test_a_pin_outside_the_range_would_be_caught():
-    # The range check above is real: the declared Flask range excludes an old version.
-    flask = next(r for r in _declared() if canonicalize_name(r.name) == "flask")
-    assert not flask.specifier.contains("2.0.0")
+def test_a_missing_pin_and_a_pin_outside_the_range_are_caught():
+    pins = _pins("runtime.lock")
+    flask = canonicalize_name("Flask")
+    declared = _declared()
+    assert _problems({**pins, flask: ("2.0.0", 2)}, declared) == [
+        f"Flask==2.0.0 outside {next(r.specifier for r in declared if r.name == 'Flask')}"
+    ]
+    without = {name: pin for name, pin in pins.items() if name != flask}
+    assert _problems(without, declared) == ["Flask: not pinned (run `make lock`)"]

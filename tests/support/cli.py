@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import subprocess
@@ -84,22 +83,15 @@ def run_program(
     return Result(completed.returncode, completed.stdout, completed.stderr)
 
 
-def _warning(line: str) -> bool:
-    """A warning printed by a command, or logged by the service (one JSON object per line)."""
-    if line.startswith("WARNING: "):
-        return True
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return False
-    return isinstance(record, dict) and record.get("level") == "WARNING"
-
-
 def one_line_reason(result: Result) -> str:
     """Assert a failure that says why in one line (warnings aside) and return that line."""
     assert result.returncode != 0, result.stdout
     assert "Traceback" not in result.stderr, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip() and not _warning(line)]
+    lines = [
+        line
+        for line in result.stderr.splitlines()
+        if line.strip() and not line.startswith("WARNING: ")
+    ]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("Error: "), result.stderr
     return lines[0]
