@@ -9,9 +9,6 @@ counted (it stores an HMAC of the address, recomputed here).
 
 from __future__ import annotations
 
-import http.client
-import urllib.parse
-
 import pytest
 import sqlalchemy as sa
 
@@ -21,38 +18,11 @@ from servicestelle.auth.models import LoginThrottle
 from servicestelle.cli import waitress_options
 from servicestelle.extensions import db
 from tests.conftest import make_settings
-from tests.support.html import csrf_token
-from tests.support.served import serving
+from tests.support.served import failed_login, serving
 
 only_sqlite = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 CLIENT = "203.0.113.9"
 PROXY_HEADERS = {"X-Forwarded-For": CLIENT, "X-Forwarded-Proto": "https"}
-
-
-def _failed_login(port: int) -> None:
-    """A wrong password from CLIENT, through the proxy's headers (as nginx would add them)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", "/anmelden", headers=PROXY_HEADERS)
-    page = connection.getresponse()
-    body = page.read().decode()
-    cookie = page.getheader("Set-Cookie", "").split(";", 1)[0]
-    form = {"csrf_token": csrf_token(body), "username": "niemand", "password": "falsch-falsch"}
-    connection.request(
-        "POST",
-        "/anmelden",
-        body=urllib.parse.urlencode(form),
-        headers={
-            **PROXY_HEADERS,
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": cookie,
-            "Referer": f"https://127.0.0.1:{port}/anmelden",
-            "Connection": "close",
-        },
-    )
-    answer = connection.getresponse()
-    text = answer.read().decode()
-    connection.close()
-    assert answer.status == 200 and "Passwort ist falsch" in text, text[:300]
 
 
 def _counted_addresses(app, candidates: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
@@ -81,7 +51,7 @@ def test_the_throttle_counts_the_address_the_trusted_proxy_reports(
     settings = make_settings(tmp_path, backend.url, trusted_proxies=proxies)
     app = create_app(settings, clock=clock)
     with serving(app, **waitress_options(settings, threads=2)) as port:
-        _failed_login(port)
+        failed_login(port, "niemand", "falsch-falsch", headers=PROXY_HEADERS)
     # Trusted: the client's own address. Not trusted: nobody may claim an address.
     assert _counted_addresses(app, [CLIENT, "127.0.0.1"]) == [counted]
     with app.app_context():

@@ -11,7 +11,6 @@ record (message, arguments, exception) and every formatted line for the canaries
 
 from __future__ import annotations
 
-import http.client
 import io
 import json
 import logging
@@ -30,8 +29,7 @@ from servicestelle.roles import Role
 from tests.conftest import login, post_form
 from tests.support.audit_log import issue_token
 from tests.support.cases import canary, leaks
-from tests.support.html import csrf_token
-from tests.support.served import serving
+from tests.support.served import failed_login, serving
 
 only_sqlite = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 #: Loggers whose every record is captured, at DEBUG.
@@ -205,30 +203,13 @@ def _through_waitress(app: Flask) -> str:
     """A login failure with the planted name through the production WSGI server (https as a
     TLS proxy would report it); returns the request id of that POST."""
     with serving(app, threads=2, ident=None, url_scheme="https") as port:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        connection.request("GET", f"/anmelden?name={urllib.parse.quote(QUERY)}")
-        page = connection.getresponse()
-        body = page.read().decode()
-        cookie = page.getheader("Set-Cookie", "").split(";", 1)[0]
-        form = urllib.parse.urlencode(
-            {"csrf_token": csrf_token(body), "username": UNKNOWN_USER, "password": PASSWORD}
+        return failed_login(
+            port,
+            UNKNOWN_USER,
+            PASSWORD,
+            login_page=f"/anmelden?name={urllib.parse.quote(QUERY)}",
+            post_to=f"/anmelden?user={urllib.parse.quote(UNKNOWN_USER)}",
         )
-        connection.request(
-            "POST",
-            f"/anmelden?user={urllib.parse.quote(UNKNOWN_USER)}",
-            body=form,
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": cookie,
-                "Referer": f"https://127.0.0.1:{port}/anmelden",
-                "Connection": "close",
-            },
-        )
-        answer = connection.getresponse()
-        text = answer.read().decode()
-        assert answer.status == 200 and "Passwort ist falsch" in text, text[:300]
-        connection.close()
-        return str(answer.getheader("X-Request-Id"))
 
 
 @only_sqlite
