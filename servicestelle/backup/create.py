@@ -133,17 +133,7 @@ def _encrypt(
     progress: Callable[[int, int], None] | None,
 ) -> Created:
     key_id = audit.key_id(signing_key.public_key())
-    manifest = payload.Manifest(
-        backend=backend,
-        revision=facts.revision,
-        cases=facts.cases,
-        case_keys=facts.case_keys,
-        stats_records=facts.stats_records,
-        audit_entries=facts.audit_entries,
-        audit_head_seq=facts.audit_head_seq,
-        audit_head_hash=facts.audit_head_hash,
-        signing_key_id=key_id,
-    )
+    manifest = payload.Manifest.of(facts, backend=backend, signing_key_id=key_id)
     payload_key = format.new_payload_key()
     backup_id = secrets.token_hex(16)
     with copy.open("rb") as database:

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import BinaryIO
 
 from servicestelle.backup.format import BackupError
+from servicestelle.backup.snapshot import Facts
 
 MANIFEST = "manifest.json"
 SIGNING_KEY = "audit-signing-key.pem"
@@ -43,6 +44,30 @@ class Manifest:
     audit_head_seq: int
     audit_head_hash: str
     signing_key_id: str
+
+    @classmethod
+    def of(cls, facts: Facts, *, backend: str, signing_key_id: str) -> Manifest:
+        return cls(
+            backend=backend,
+            revision=facts.revision,
+            cases=facts.cases,
+            case_keys=facts.case_keys,
+            stats_records=facts.stats_records,
+            audit_entries=facts.audit_entries,
+            audit_head_seq=facts.audit_head_seq,
+            audit_head_hash=facts.audit_head_hash,
+            signing_key_id=signing_key_id,
+        )
+
+    def counted(self) -> tuple[int, int, int, int, str]:
+        """The counts and the audit head, as ``Facts.counted`` gives them of a database."""
+        return (
+            self.cases,
+            self.case_keys,
+            self.stats_records,
+            self.audit_entries,
+            self.audit_head_hash,
+        )
 
     def encode(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True).encode("ascii")

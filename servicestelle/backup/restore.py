@@ -296,22 +296,9 @@ def check_restored(
     """Compare with the manifest, verify the audit chain, unwrap every case's data key (the
     restore is done by now: a difference is reported in the result, never raised)."""
     facts = snapshot.read_facts(connection)
-    expected = (
-        manifest.cases,
-        manifest.case_keys,
-        manifest.stats_records,
-        manifest.audit_entries,
-        manifest.audit_head_hash,
-    )
-    found = (
-        facts.cases,
-        facts.case_keys,
-        facts.stats_records,
-        facts.audit_entries,
-        facts.audit_head_hash,
-    )
     verification = audit.verify(connection, public_key)
-    return Checked(facts, verification, _unreadable_keys(connection, keyring), found == expected)
+    matches = facts.counted() == manifest.counted()
+    return Checked(facts, verification, _unreadable_keys(connection, keyring), matches)
 
 
 def _unreadable_keys(connection: sa.Connection, keyring: Keyring) -> int:

@@ -33,6 +33,16 @@ class Facts:
     audit_head_seq: int
     audit_head_hash: str
 
+    def counted(self) -> tuple[int, int, int, int, str]:
+        """What a restore must find again: the counts and the audit head."""
+        return (
+            self.cases,
+            self.case_keys,
+            self.stats_records,
+            self.audit_entries,
+            self.audit_head_hash,
+        )
+
 
 def _count(connection: sa.Connection, table: str) -> int:
     query = sa.select(sa.func.count()).select_from(sa.table(table))
