@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Literal
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KEY_EXTENSION = "servicestelle.audit_signing_key"
+#: When the next scheduled checkpoint is due, as last read from the database (per process).
+CHECKPOINT_DUE_EXTENSION = "servicestelle.audit_checkpoint_due"
 
 
 class _Actor(Enum):
@@ -189,6 +191,14 @@ def _checkpoint_if_due() -> None:
     minutes = services.settings().audit_checkpoint_minutes
     if not minutes:
         return
+    now, interval = clock.now(), timedelta(minutes=minutes)
+    # Every audited request would otherwise read the latest checkpoints and verify a
+    # signature only to learn that the next one is not due yet (bench/load: the audit
+    # append is on every case page). The time is remembered per process from a committed,
+    # verified checkpoint, so it never runs ahead of what the database holds.
+    due: datetime | None = current_app.extensions.get(CHECKPOINT_DUE_EXTENSION)
+    if due is not None and now < due:
+        return
     try:
         key = signing_key()
     except ConfigError as exc:
@@ -199,7 +209,9 @@ def _checkpoint_if_due() -> None:
     # Only a checkpoint this key signed counts: a row inserted with a far-future time must
     # not switch the schedule off.
     latest = audit.latest_checkpoint(db.session, key.public_key())
-    if latest is not None and clock.now() - latest.signed_at < timedelta(minutes=minutes):
+    if latest is not None and now - latest.signed_at < interval:
+        if latest.signed_at <= now:
+            current_app.extensions[CHECKPOINT_DUE_EXTENSION] = latest.signed_at + interval
         return
     try:
         create_checkpoint(None)  # refuses before it writes anything

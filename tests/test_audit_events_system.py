@@ -76,6 +76,28 @@ def test_a_checkpoint_is_signed_on_the_first_entry_and_again_when_due(app, make_
     assert verdict.intact and verdict.checkpoints == 2, verdict.summary()
 
 
+def test_entries_between_checkpoints_do_not_read_the_checkpoints(app, make_user, clock):
+    """The next due time is remembered from the checkpoint read last: the audited requests in
+    between (every case page writes one entry) neither query nor verify checkpoints."""
+    make_user(Role.COUNSELLOR)  # the first checkpoint; the next entry learns when one is due
+    make_user(Role.COUNSELLOR)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        clock.advance(minutes=5)
+        make_user(Role.COUNSELLOR)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert any("INSERT INTO audit_entry" in statement for statement in statements)
+    assert not [statement for statement in statements if "audit_checkpoint" in statement]
+
+
 def test_no_scheduled_checkpoint_when_switched_off(tmp_path, backend, clock):
     from servicestelle.auth.operations import create_user
     from servicestelle.centres.operations import create_centre
