@@ -25,6 +25,7 @@ from tests.conftest import FrozenClock, login
 from tests.support import audit_log
 from tests.support.pdf import pdf_text
 from tests.support.releases import content_of, populate, publish
+from tests.support.statements import captured
 from tests.support.stats import AFTER_2026, add_records
 
 REPORT = "/aktivitaeten/jahresbericht"
@@ -208,15 +209,7 @@ def test_the_report_and_its_downloads_query_no_case_table(app, client, seeded, y
     tables = case_tables()
     assert "cases" in tables and "case_consents" in tables
     touching = re.compile(rf"\b({'|'.join(sorted(tables))})\b", re.IGNORECASE)
-    statements: list[str] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with captured(app) as statements:
         for url in (
             f"{REPORT}?jahr=2026",
             f"{REPORT}/2026.pdf",
@@ -224,8 +217,6 @@ def test_the_report_and_its_downloads_query_no_case_table(app, client, seeded, y
             f"{REPORT}/2026-uebersicht.csv",
         ):
             assert client.get(url).status_code == 200, url
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", remember)
     assert any("FROM activities" in statement for statement in statements)  # it did listen
     assert [statement for statement in statements if touching.search(statement)] == []
 

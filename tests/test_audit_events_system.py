@@ -28,6 +28,7 @@ from tests.support.audit_log import (
     password_step,
     request_id,
 )
+from tests.support.statements import captured
 
 # --- checkpoints --------------------------------------------------------------------------
 
@@ -81,19 +82,9 @@ def test_entries_between_checkpoints_do_not_read_the_checkpoints(app, make_user,
     between (every case page writes one entry) neither query nor verify checkpoints."""
     make_user(Role.COUNSELLOR)  # the first checkpoint; the next entry learns when one is due
     make_user(Role.COUNSELLOR)
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
-        clock.advance(minutes=5)
+    clock.advance(minutes=5)
+    with captured(app) as statements:
         make_user(Role.COUNSELLOR)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
     assert any("INSERT INTO audit_entry" in statement for statement in statements)
     assert not [statement for statement in statements if "audit_checkpoint" in statement]
 

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 import icalendar
 import pytest
-import sqlalchemy as sa
 
 from servicestelle.auth.models import User
 from servicestelle.campaigns import calendar, operations
@@ -17,6 +16,7 @@ from servicestelle.campaigns.models import Campaign
 from servicestelle.extensions import db
 from servicestelle.roles import Role
 from tests.support.audit_log import entries, head
+from tests.support.statements import captured
 from tests.test_campaigns import new_campaign, text
 
 
@@ -98,19 +98,9 @@ def test_the_icalendar_export_is_audited_with_counts_and_reads_activities_at_onc
 
     third = new_campaign(app, planned.user.id, title="Fair lernen")
     add_activity(app, planned.user.id, third, "Elternabend", date(2027, 3, 5))
-    statements: list[str] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
     mark = head(app)
-    sa.event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with captured(app) as statements:
         response = client.get("/kampagnen/kalender.ics")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", remember)
     assert response.status_code == 200
     # The activities of all three campaigns in one query, not one per campaign.
     assert len([s for s in statements if "FROM campaign_activities" in s]) == 1

@@ -25,6 +25,7 @@ from servicestelle.roles import Role
 from tests.conftest import https_client, login, post_form
 from tests.support import audit_log
 from tests.support.html import csrf_token
+from tests.support.statements import captured
 
 TOKEN_PAGE = "/faelle"
 CANARY = "Kanarienvogel-7f3a"
@@ -602,6 +603,36 @@ def test_the_case_page_writes_exactly_one_read(app, client, counsellor):
     reads = case_reads(app, mark)
     assert len(reads) == 1
     assert (reads[0].object_id, reads[0].purpose) == (str(case_id), "counselling")
+
+
+def test_own_case_pages_read_the_viewers_account_only_for_the_login_check(
+    app, client, counsellor
+):
+    """The team of a counsellor's own case, and the names in a search's result list, are the
+    counsellor: the account loaded by the login check is used, not queried again."""
+    case_id = new_case(client, client_pseudonym="Mondblume")
+    new_case(client, client_pseudonym="Mondblume")
+    with captured(app) as on_case_page:
+        page = client.get(f"/faelle/{case_id}")
+    token = csrf_token(client.get(TOKEN_PAGE).get_data(as_text=True))
+    with captured(app) as on_search:
+        found = client.post(
+            "/faelle/suche",
+            data={"feld": "pseudonym", "text": "Mondblume", "csrf_token": token},
+            headers={"Referer": f"https://localhost{TOKEN_PAGE}"},
+        )
+    assert page.status_code == found.status_code == 200
+    team_row = r'<th scope="row">Beraterin\.A</th>\s*<td>zuständig</td>'
+    assert re.search(team_row, text_of(page), re.IGNORECASE)  # the team: the counsellor
+    assert "2026-0001" in text_of(found) and "2026-0002" in text_of(found)
+
+    def reads_of_users(statements: list[str]) -> list[str]:
+        return [s for s in statements if re.search(r"\bFROM users\b", s)]
+
+    # The case page: the login check, and the colleagues offered for sharing the case.
+    login_check, colleagues = reads_of_users(on_case_page)
+    assert "users.centre_id =" in colleagues and "users.centre_id =" not in login_check
+    assert len(reads_of_users(on_search)) == 1  # the login check alone
 
 
 def test_pages_have_no_inline_scripts_or_styles(client, counsellor):

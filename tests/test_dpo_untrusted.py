@@ -24,6 +24,7 @@ from servicestelle.dpo import findings, operations
 from servicestelle.extensions import db
 from servicestelle.roles import Role
 from tests.conftest import post_form
+from tests.support.statements import captured
 from tests.test_dpo_workspace import (
     entries_of,
     export,
@@ -275,19 +276,9 @@ def test_object_types_are_a_fixed_list(app, client, dpo, clock):
 
 
 def test_the_search_counts_only_its_own_selection(app, client, dpo):
-    statements: list[str] = []
-
-    def remember(_connection, _cursor, statement, *_args):
-        statements.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with captured(app) as statements:
         assert client.get("/datenschutz/protokoll?aktion=auth:logout").status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", remember)
-    on_log = [sql for sql in statements if "audit_entry" in sql]
+    on_log = [" ".join(sql.split()) for sql in statements if "audit_entry" in sql]
     assert not any("DISTINCT" in sql.upper() for sql in on_log)
     counts = [sql for sql in on_log if "count(" in sql.lower()]
     assert counts and all("centre_id" in sql and "action" in sql for sql in counts)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from flask import abort
 from sqlalchemy import func, select
@@ -30,6 +31,27 @@ def get_user_in_centre_or_404(user_id: int, centre_id: int) -> User:
     if user.centre_id != centre_id:
         deny_out_of_scope("user", user.id, centre_id=user.centre_id)
     return user
+
+
+def users_by_id(ids: Iterable[int]) -> dict[int, User]:
+    """The users with these ids; those the request has loaded already cost no query.
+
+    A case's team is mostly the person looking at it: their User is in the session since
+    the login check, and a query (with its roles) for it again is a third of a list page's
+    statements.
+    """
+    wanted = set(ids)
+    found: dict[int, User] = {}
+    for user_id in wanted:
+        loaded = db.session.identity_map.get(db.session.identity_key(User, user_id))
+        if isinstance(loaded, User):
+            found[user_id] = loaded
+    missing = wanted - found.keys()
+    if missing:
+        found.update(
+            (u.id, u) for u in db.session.scalars(select(User).where(User.id.in_(missing)))
+        )
+    return found
 
 
 def users_of_centre(centre_id: int) -> list[User]:

@@ -23,6 +23,7 @@ from crypto import Binding, DecryptionError
 from crypto.envelope import seal, unseal
 from servicestelle import audit_trail, clock, services
 from servicestelle.auth.models import User
+from servicestelle.auth.queries import users_by_id
 from servicestelle.cases.access import OBJECT_TYPE, Reach, reach_of
 from servicestelle.cases.models import BreakGlassAccess, Case
 from servicestelle.cases.operations import CaseError
@@ -132,7 +133,5 @@ def openings_of(case: Case) -> list[Opening]:
         .where(BreakGlassAccess.case_id == case.id)
         .order_by(BreakGlassAccess.opened_at.desc())
     ).all()
-    return [
-        Opening(db.session.get(User, g.user_id), g.opened_at, g.expires_at, reason_of(g))
-        for g in grants
-    ]
+    users = users_by_id(g.user_id for g in grants)
+    return [Opening(users.get(g.user_id), g.opened_at, g.expires_at, reason_of(g)) for g in grants]

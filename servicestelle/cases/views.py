@@ -8,14 +8,13 @@ routes on the one blueprint.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import flash, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from servicestelle.auth.models import User
+from servicestelle.auth.queries import users_by_id
 from servicestelle.cases import (
     districts,
     forms,
@@ -59,8 +58,7 @@ def _names(page: CasePage | None) -> dict[int, str]:
     ids = {m.user_id for row in page.rows for m in row.case.members}
     if not ids:
         return {}
-    users = db.session.scalars(sa.select(User).where(User.id.in_(ids)))
-    return {user.id: user.display_name for user in users}
+    return {user_id: user.display_name for user_id, user in users_by_id(ids).items()}
 
 
 def _list_page(

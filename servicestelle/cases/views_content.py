@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from servicestelle import clock
 from servicestelle.auth.models import User
+from servicestelle.auth.queries import users_by_id
 from servicestelle.cases import deadlines
 from servicestelle.cases.models import (
     Case,
@@ -171,11 +172,6 @@ def read_content(opened: OpenedCase) -> CaseContent:
 
 def team(case: Case) -> list[Member]:
     """Who works on the case, the assigned first."""
-    users = {
-        user.id: user
-        for user in db.session.scalars(
-            sa.select(User).where(User.id.in_([m.user_id for m in case.members]))
-        )
-    }
+    users = users_by_id(m.user_id for m in case.members)
     ordered = sorted(case.members, key=lambda m: (m.kind != "assigned", m.added_at, m.id))
     return [Member(member, users.get(member.user_id)) for member in ordered]
