@@ -24,7 +24,15 @@ from audit.checkpoint import (
 )
 from audit.errors import AuditError, CheckpointError
 from audit.events import AuditEvent, Outcome, Purpose
-from audit.store import audit_append_lock, audit_checkpoint, audit_entry, head, metadata, record
+from audit.store import (
+    audit_append_lock,
+    audit_checkpoint,
+    audit_entry,
+    head,
+    lock_appends,
+    metadata,
+    record,
+)
 from audit.verify import Problem, Verification, verify
 
 __all__ = [
@@ -50,6 +58,7 @@ __all__ = [
     "latest_checkpoint",
     "load_public_key",
     "load_signing_key",
+    "lock_appends",
     "metadata",
     "public_key_pem",
     "record",

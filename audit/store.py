@@ -184,6 +184,16 @@ def _lock_for_append(executor: Executor) -> None:
         raise AuditError("the audit_append_lock row is missing; run the database migrations")
 
 
+def lock_appends(executor: Executor) -> None:
+    """Take the append lock now, for the rest of the caller's transaction.
+
+    For a caller that decides *whether* to append from what it reads first: with the lock
+    taken before the read, a second process doing the same waits, then reads the first one's
+    committed result, instead of both deciding alike (and the second failing on a duplicate).
+    """
+    _lock_for_append(executor)
+
+
 def head(executor: Executor) -> tuple[int, str]:
     """Sequence number and hash of the newest entry ((0, GENESIS_HASH) for an empty log)."""
     row = executor.execute(_HEAD).first()

@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import hmac
 
+import audit
 from audit import AuditEvent
 from servicestelle import audit_trail, services
 from servicestelle.config import Settings
@@ -50,12 +51,19 @@ def fingerprints(settings: Settings) -> dict[str, str]:
 
 
 def record_changes() -> list[str]:
-    """Compare with the previous start; audit and store what changed. Returns the names."""
+    """Compare with the previous start; audit and store what changed. Returns the names.
+
+    Several server processes may start at once (behind one proxy, or a restart overlapping
+    the old process): the comparison runs under the audit log's append lock, so the second
+    process reads what the first stored instead of inserting the same facts again.
+    """
     current = fingerprints(services.settings())
+    audit.lock_appends(db.session)
     changed = sorted(
         name for name, digest in current.items() if get_fact(FACT_PREFIX + name) != digest
     )
     if not changed:
+        db.session.rollback()  # releases the lock
         return []
     first_start = get_fact(FACT_PREFIX + "profile") is None
     for name in changed:

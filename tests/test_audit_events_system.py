@@ -6,7 +6,9 @@ Entries are read back as test_audit_events.py describes (helpers: tests/support/
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 
 import sqlalchemy as sa
 
@@ -153,6 +155,52 @@ def test_settings_changes_are_audited_by_name_never_by_value(app, backend, tmp_p
     with app.app_context():
         facts = db.session.execute(sa.text("SELECT key, value FROM instance_facts")).all()
     assert not [fact for fact in facts for s in secrets_ if s in fact.value]
+
+
+def test_two_processes_starting_together_record_the_settings_once(app, monkeypatch):
+    """Two servers started at once (behind one proxy, or a restart overlapping the old
+    process) both find the settings new. The second must wait for the first and find them
+    stored, not insert the same facts again and fail to start (found by bench/load with
+    --servers 2). Both read their facts at a barrier, where the race would be."""
+    from servicestelle import instance_state
+
+    barrier = threading.Barrier(2)
+    read_fact = instance_state.get_fact
+    first_read: set[int] = set()
+
+    def get_fact_at_the_barrier(key: str) -> str | None:
+        if threading.get_ident() not in first_read:
+            first_read.add(threading.get_ident())
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=2)  # the other start is held by the lock, or here too
+        return read_fact(key)
+
+    with app.app_context():
+        audit_trail.signing_key()  # as `servicestelle init` does before any start
+    monkeypatch.setattr(settings_audit, "get_fact", get_fact_at_the_barrier)
+    results: list[list[str]] = []
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            with app.app_context():
+                results.append(settings_audit.record_changes())
+        except BaseException as exc:  # reported below, with the other thread's result
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert failures == []
+    assert sorted(len(changed) for changed in results)[0] == 0  # the second found them stored
+    assert "secret_key" in max(results, key=len)
+    changes = entries(app, action="system:settings:change")
+    assert sorted(n for row in changes for n in json.loads(row.details)["changed"]) == sorted(
+        max(results, key=len)
+    )
 
 
 def test_a_changed_database_password_is_audited_and_never_written(app, monkeypatch):
