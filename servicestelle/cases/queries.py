@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from servicestelle import clock
 from servicestelle.auth.models import User
 from servicestelle.cases import deadlines, indexes
-from servicestelle.cases.access import content_cases, visible_cases
+from servicestelle.cases.access import content_visible, sees, visible_cases
 from servicestelle.cases.models import Case, CaseDeadline, CaseMember
 from servicestelle.extensions import db
 
@@ -93,7 +93,14 @@ def _search_condition(field: str, text: str) -> sa.ColumnElement[bool] | None:
 def list_cases(user: User, wanted: CaseFilter) -> CasePage:
     """A page of the cases the user may see, newest first, with each one's next deadline."""
     today = clock.today()
-    query = visible_cases(user)
+    # Who appears in which case is content: a supervisor's metadata view does not answer a
+    # search by pseudonym or respondent, only the cases one works on do.
+    by_content = (
+        wanted.search_field in SEARCH_FIELDS
+        and wanted.search_field != "reference"
+        and bool(wanted.search_text)
+    )
+    query = content_visible(user) if by_content else visible_cases(user)
     if wanted.status in ("open", "waiting", "closed"):
         query = query.where(Case.status == wanted.status)
     if wanted.deadline in ("overdue", "due_soon"):
@@ -113,10 +120,6 @@ def list_cases(user: User, wanted: CaseFilter) -> CasePage:
         condition = _search_condition(wanted.search_field, wanted.search_text)
         if condition is not None:
             query = query.where(condition)
-        if wanted.search_field != "reference":
-            # Who appears in which case is content: a supervisor's metadata view does not
-            # answer it, only the cases one works on do.
-            query = query.where(Case.id.in_(content_cases(user)))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, wanted.page), pages)
@@ -167,12 +170,11 @@ def attention_deadlines(user: User, *, limit: int = 50) -> list[DeadlineRow]:
     """
     today = clock.today()
     horizon = today + timedelta(days=deadlines.DUE_SOON_DAYS)
-    visible = visible_cases(user).with_only_columns(Case.id).scalar_subquery()
     rows = db.session.execute(
         sa.select(CaseDeadline, Case)
         .join(Case, Case.id == CaseDeadline.case_id)
         .where(
-            CaseDeadline.case_id.in_(visible),
+            sees(user),
             CaseDeadline.done_on.is_(None),
             CaseDeadline.due_on <= horizon,
         )
