@@ -92,13 +92,15 @@ def initialise(centre_code: str, centre_name: str) -> None:
     after = migrate.current_revision(db.engine)
     if before != after:
         click.echo(f"database schema: {before or 'empty'} -> {after}")
+    # The key first: the centre's creation is the log's first entry, and the scheduled
+    # checkpoint after it needs the key (without it, init warned that it skipped one).
+    _ensure_audit_signing_key(settings)
     if not list_centres():
         try:
             centre = create_centre(centre_code, centre_name)
         except CentreError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"centre created: {centre.code} ({centre.name})")
-    _ensure_audit_signing_key(settings)
     _ensure_keyring(settings)
 
 

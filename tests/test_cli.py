@@ -146,6 +146,9 @@ def test_init_creates_the_database_and_the_first_centre(env):
     assert query(env, "SELECT code, name FROM centres") == [("ZENTRALE", "Servicestelle")]
     assert query(env, "SELECT version_num FROM alembic_version") == [(migrate.head_revision(),)]
     assert "centre created: ZENTRALE" in result.stdout
+    # The signing key exists before the first entry, so that entry is signed at once.
+    assert "checkpoint skipped" not in result.stderr
+    assert query(env, "SELECT seq FROM audit_checkpoint") == [(1,)]
     instance = Path(env["SERVICESTELLE_INSTANCE"])
     assert stat.S_IMODE(instance.stat().st_mode) == 0o700
     assert not (instance / "secret_key").exists()  # production keeps its key elsewhere
