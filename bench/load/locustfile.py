@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import html
+import itertools
 import json
 import os
 import random
@@ -39,6 +40,10 @@ WAIT_SCALE = float(os.environ.get("LOAD_WAIT_SCALE", "1"))
 DURATION = float(os.environ.get("LOAD_DURATION", "300"))
 #: The flood's simulated clients share this many addresses (a botnet, an office behind NAT).
 FLOOD_ADDRESSES = int(os.environ.get("LOAD_FLOOD_ADDRESSES", "20"))
+#: Several server processes (``--servers``): each simulated user is kept on one of them, in
+#: turns, as a proxy balancing by client address would. Sessions live in the database, so
+#: any process could serve any request.
+HOSTS = os.environ.get("LOAD_HOSTS", "").split()
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 LOGIN_FAILED = "Benutzername oder Passwort ist falsch."
 BUSY_ACCOUNT = "Für dieses Konto wird gerade eine Anmeldung geprüft."
@@ -60,6 +65,7 @@ _flood_by_address: Counter[str] = Counter()
 _queues: dict[str, list[dict[str, Any]]] = {}
 _logged_in: list[float] = []
 _window: dict[str, float] = {}
+_started = itertools.count()
 
 
 def _next_account(kind: str) -> dict[str, Any]:
@@ -96,6 +102,9 @@ class Browser(HttpUser):
         if isinstance(self, Flood):
             address = f"10.66.0.{random.randrange(FLOOD_ADDRESSES) + 1}"
         self.address = address
+        if HOSTS:
+            self.host = HOSTS[next(_started) % len(HOSTS)]
+            self.client.base_url = self.host
         self.client.headers.update({"X-Forwarded-Proto": "https", "X-Forwarded-For": address})
         self.origin = self.host.replace("http://", "https://", 1)
 

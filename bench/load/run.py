@@ -292,14 +292,14 @@ class Phase:
 
 
 class Sampler(threading.Thread):
-    """Every half second: the server's VmRSS, the CPU time of server, PostgreSQL and the load
-    generator, and the load average, labelled by phase."""
+    """Every half second: the servers' VmRSS, the CPU time of servers, PostgreSQL and the load
+    generator, and the load average, labelled by phase. With several server processes their
+    RSS and CPU are summed."""
 
-    def __init__(self, pid: int, postgres_port: int) -> None:
+    def __init__(self, pids: list[int], postgres_port: int) -> None:
         super().__init__(daemon=True)
-        self.pid = pid
+        self.pids = pids
         self.postgres_port = postgres_port
-        self.status = Path(f"/proc/{pid}/status")
         self.phase = "idle"
         self.phases: dict[str, Phase] = {}
         self.generator_pid: int | None = None
@@ -308,13 +308,14 @@ class Sampler(threading.Thread):
         self.switch: tuple[Path, str] | None = None
 
     def kib(self) -> int | None:
-        try:
-            for line in self.status.read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        except OSError:
-            return None
-        return None
+        total = 0
+        for pid in self.pids:
+            try:
+                lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+            except OSError:
+                return None
+            total += next((int(line.split()[1]) for line in lines if line.startswith("VmRSS:")), 0)
+        return total
 
     def set_phase(self, name: str) -> None:
         self.phase = name
@@ -322,7 +323,8 @@ class Sampler(threading.Thread):
     def _cpu(self) -> tuple[float, float, float, float]:
         generator = _cpu_seconds(self.generator_pid) if self.generator_pid else 0.0
         postgres = _postgres_cpu(self.postgres_port)
-        return (time.monotonic(), _cpu_seconds(self.pid), postgres, generator)
+        servers = sum(_cpu_seconds(pid) for pid in self.pids)
+        return (time.monotonic(), servers, postgres, generator)
 
     def run(self) -> None:
         while not self._stop_event.wait(0.5):
@@ -343,6 +345,34 @@ class Sampler(threading.Thread):
         self.join()
 
 
+def _start_server(
+    env: dict[str, str], folder: Path, port: int, threads: int, log: Path
+) -> subprocess.Popen[bytes]:
+    with log.open("wb") as log_handle:
+        return subprocess.Popen(  # noqa: S603 - our own command line
+            _servicestelle("run", "--port", str(port), "--threads", str(threads)),
+            env=env,
+            cwd=folder,
+            stdout=log_handle,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def _servers_text(args: argparse.Namespace) -> str:
+    one = f"`servicestelle run` (waitress, {args.threads} threads)"
+    if args.servers == 1:
+        return one
+    return f"{args.servers} × {one}, each user kept on one of them (as nginx `ip_hash` would)"
+
+
 def _wait_healthy(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -358,7 +388,7 @@ def _wait_healthy(port: int, server: subprocess.Popen[bytes], log: Path) -> None
 
 def _locust(
     args: argparse.Namespace,
-    port: int,
+    hosts: list[str],
     users_file: Path,
     out: Path,
     classes: list[str],
@@ -375,6 +405,7 @@ def _locust(
         "LOAD_WAIT_SCALE": str(args.wait_scale),
         "LOAD_DURATION": str(args.duration),
         "LOAD_FLOOD_ADDRESSES": str(args.flood_addresses),
+        "LOAD_HOSTS": " ".join(hosts),
     }
     command = [
         str(args.locust),
@@ -382,7 +413,7 @@ def _locust(
         str(LOCUSTFILE),
         "--headless",
         "--host",
-        f"http://127.0.0.1:{port}",
+        hosts[0],
         "-u",
         str(users),
         "-r",
@@ -499,7 +530,60 @@ def cpu_note(sampler: Sampler, requests: int) -> str:
     )
 
 
+#: Server settings for ``--pg-statements``: what each statement costs inside PostgreSQL.
+PG_STATEMENTS_OPTIONS = (
+    "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on"
+)
+
+
+def _reset_statements(admin_url: str) -> None:
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
+        connection.execute(sa.text("SELECT pg_stat_statements_reset()"))
+    engine.dispose()
+
+
+def statement_costs(admin_url: str, database: str) -> list[Any]:
+    """Calls, time (planning + execution, ms), rows and text of every statement so far."""
+    engine = sa.create_engine(admin_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT s.calls, s.total_plan_time + s.total_exec_time AS total, s.rows, s.query "
+                "FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+                "WHERE d.datname = :database ORDER BY total DESC"
+            ),
+            {"database": database},
+        ).all()
+    engine.dispose()
+    return list(rows)
+
+
+def statements_table(rows: list[Any], requests: int, top: int) -> str:
+    """The statements that took PostgreSQL the most time in the workload, per request."""
+    per_request = max(requests, 1)
+    everything = sum(row.total for row in rows) or 1.0
+    lines = [
+        f"PostgreSQL time (planning + execution) of all statements: "
+        f"{everything / per_request:.2f} ms per workload request (logins included); "
+        f"the top {top}:",
+        "",
+        "| calls | ms per call | ms per request | share | rows per call | statement |",
+        "|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows[:top]:
+        text = " ".join(row.query.split())[:110].replace("|", "\\|")
+        lines.append(
+            f"| {row.calls:,} | {row.total / row.calls:.3f} | {row.total / per_request:.3f} "
+            f"| {row.total / everything:.0%} | {row.rows / row.calls:.1f} | `{text}` |"
+        )
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> str:
+    if args.pg_statements:
+        os.environ["SERVICESTELLE_TEST_POSTGRESQL_OPTIONS"] = PG_STATEMENTS_OPTIONS
     server_db = instances.postgres_server()
     if isinstance(server_db, str):
         raise SystemExit(f"PostgreSQL not available: {server_db}")
@@ -519,50 +603,54 @@ def run(args: argparse.Namespace) -> str:
             data = seed(env, database, args.cases)
             users_file = folder / "users.json"
             users_file.write_text(json.dumps(data))
-            port = _free_port()
-            log = folder / "server.log"
-            with log.open("wb") as log_handle:
-                server = subprocess.Popen(  # noqa: S603
-                    _servicestelle("run", "--port", str(port), "--threads", str(args.threads)),
-                    env=env,
-                    cwd=folder,
-                    stdout=log_handle,
-                    stderr=subprocess.STDOUT,
-                )
-            sampler = Sampler(server.pid, sa.make_url(database.url).port or 0)
+            ports = [_free_port() for _ in range(args.servers)]
+            logs = [folder / f"server-{index + 1}.log" for index in range(args.servers)]
+            servers = [_start_server(env, folder, port, args.threads, log)
+                       for port, log in zip(ports, logs, strict=True)]  # fmt: skip
+            sampler = Sampler(
+                [server.pid for server in servers], sa.make_url(database.url).port or 0
+            )
+            hosts = [f"http://127.0.0.1:{port}" for port in ports]
             try:
-                _wait_healthy(port, server, log)
+                for port, server, log in zip(ports, servers, logs, strict=True):
+                    _wait_healthy(port, server, log)
+                if args.pg_statements:
+                    _reset_statements(server_db.admin_url)
                 sampler.start()
                 time.sleep(3)
                 sampler.phase = "44 logins (argon2), first requests"
                 sampler.switch = (out / "workload_window.json", WORKLOAD)
                 _locust(
-                    args, port, users_file, out, ["Counsellor", "Supervisor", "DataProtection"],
+                    args, hosts, users_file, out, ["Counsellor", "Supervisor", "DataProtection"],
                     COUNSELLORS + SUPERVISORS + DPOS, args.spawn_rate,
                     args.login_allowance + args.duration, "workload", sampler,
                 )  # fmt: skip
                 load_after = _loadavg()
+                costs = (
+                    statement_costs(server_db.admin_url, sa.make_url(database.url).database or "")
+                    if args.pg_statements
+                    else []
+                )
                 sampler.phase = "after workload"
                 time.sleep(3)
                 sampler.phase = f"login flood ({args.flood_users} clients)"
                 _locust(
-                    args, port, users_file, out, ["Flood"], args.flood_users,
+                    args, hosts, users_file, out, ["Flood"], args.flood_users,
                     args.flood_users / 10, args.flood_duration, "flood", sampler,
                 )  # fmt: skip
                 sampler.phase = "after flood"
                 time.sleep(5)
             finally:
                 sampler.stop()
-                server.terminate()
-                try:
-                    server.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+                for server in servers:
+                    _stop_server(server)
             if args.out:
                 args.out.mkdir(parents=True, exist_ok=True)
-                for produced in [*out.iterdir(), log]:
+                for produced in [*out.iterdir(), *logs]:
                     shutil.copy(produced, args.out / produced.name)
-            errors = [line for line in log.read_text().splitlines() if "ERROR" in line]
+            errors = [
+                line for log in logs for line in log.read_text().splitlines() if "ERROR" in line
+            ]
             window = json.loads((out / "workload_window.json").read_text())
             if "end" not in window:
                 raise SystemExit("the logins did not finish within --login-allowance")
@@ -570,8 +658,8 @@ def run(args: argparse.Namespace) -> str:
             workload_loads = sampler.phases[WORKLOAD].loads
             table, requests = workload_table(out, measured)
             report = [
-                f"## Load: {args.cases:,} cases on PostgreSQL, `servicestelle run` "
-                f"(waitress, {args.threads} threads), {args.duration} s",
+                f"## Load: {args.cases:,} cases on PostgreSQL, {_servers_text(args)}, "
+                f"{args.duration} s",
                 "",
                 f"Measured for {measured:.0f} s from the moment the last of the 44 users had "
                 "logged in (the logins' figures before that are reset).",
@@ -583,6 +671,11 @@ def run(args: argparse.Namespace) -> str:
                 "",
                 cpu_note(sampler, requests),
                 "",
+                *(
+                    [statements_table(costs, requests, args.pg_statements), ""]
+                    if args.pg_statements
+                    else []
+                ),
                 _logins(out),
                 "",
                 "### Login flood (wrong passwords, one client address per simulated client)",
@@ -629,11 +722,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--flood-addresses", type=int, default=20, help="client addresses the flood comes from"
     )
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads per server")
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="server processes on ports of their own; each simulated user stays on one",
+    )
     parser.add_argument(
         "--wait-scale", type=float, default=1.0, help="multiplies the users' think times"
     )
     parser.add_argument("--locust", type=Path, default=ROOT / ".venv-load" / "bin" / "locust")
+    parser.add_argument(
+        "--pg-statements",
+        type=int,
+        default=0,
+        metavar="N",
+        help="load pg_stat_statements and print the N statements costing PostgreSQL the most",
+    )
     parser.add_argument("--out", type=Path, help="keep the CSVs and the server log here")
     args = parser.parse_args(argv)
     if not args.locust.exists():

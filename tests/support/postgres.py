@@ -115,7 +115,9 @@ def start() -> PostgresServer:
         )
         options = (
             f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c full_page_writes=off -c max_connections=200"
+            "-c fsync=off -c full_page_writes=off -c max_connections=200 "
+            # More settings for a diagnosis (bench/load: --pg-statements); none in the suite.
+            + os.environ.get("SERVICESTELLE_TEST_POSTGRESQL_OPTIONS", "")
         )
         subprocess.run(
             _as_user(
