@@ -194,8 +194,9 @@ def _checkpoint_if_due() -> None:
     now, interval = clock.now(), timedelta(minutes=minutes)
     # Every audited request would otherwise read the latest checkpoints and verify a
     # signature only to learn that the next one is not due yet (bench/load: the audit
-    # append is on every case page). The time is remembered per process from a committed,
-    # verified checkpoint, so it never runs ahead of what the database holds.
+    # append is on every case page). The time is remembered per process from a verified
+    # checkpoint once the transaction that read it commits, so it never runs ahead of what
+    # the database holds.
     due: datetime | None = current_app.extensions.get(CHECKPOINT_DUE_EXTENSION)
     if due is not None and now < due:
         return
@@ -211,7 +212,13 @@ def _checkpoint_if_due() -> None:
     latest = audit.latest_checkpoint(db.session, key.public_key())
     if latest is not None and now - latest.signed_at < interval:
         if latest.signed_at <= now:
-            current_app.extensions[CHECKPOINT_DUE_EXTENSION] = latest.signed_at + interval
+            # Once committed: the checkpoint read may be this transaction's own, not yet saved.
+            next_due = latest.signed_at + interval
+
+            def remember() -> None:
+                current_app.extensions[CHECKPOINT_DUE_EXTENSION] = next_due
+
+            _after_commit(remember)
         return
     try:
         create_checkpoint(None)  # refuses before it writes anything

@@ -91,6 +91,19 @@ def test_entries_between_checkpoints_do_not_read_the_checkpoints(app, make_user,
     assert not [statement for statement in statements if "audit_checkpoint" in statement]
 
 
+def test_the_due_time_is_remembered_only_when_the_transaction_commits(app, make_user):
+    """The checkpoint an entry reads may be its own transaction's, not yet saved: a
+    transaction that rolls back must leave the schedule as the database has it."""
+    make_user(Role.COUNSELLOR)  # the first checkpoint, committed
+    app.extensions.pop(audit_trail.CHECKPOINT_DUE_EXTENSION, None)
+    with app.app_context():
+        audit_trail.record(audit.AuditEvent.SYSTEM_SETTINGS_CHANGE, object_type="instance")
+        db.session.rollback()
+    assert audit_trail.CHECKPOINT_DUE_EXTENSION not in app.extensions
+    make_user(Role.COUNSELLOR)
+    assert audit_trail.CHECKPOINT_DUE_EXTENSION in app.extensions
+
+
 def test_no_scheduled_checkpoint_when_switched_off(tmp_path, backend, clock):
     from servicestelle.auth.operations import create_user
     from servicestelle.centres.operations import create_centre

@@ -10,11 +10,15 @@ drawn twice fails the test instead of being retried.
 from __future__ import annotations
 
 import threading
+import time
 
+import pytest
 import sqlalchemy as sa
 
+import audit
 from servicestelle.cases import operations
 from servicestelle.cases.models import Case
+from servicestelle.centres.models import Centre
 from servicestelle.extensions import db
 from servicestelle.roles import Role
 from tests.support.cases import acting_as
@@ -48,3 +52,48 @@ def test_parallel_creations_never_draw_the_same_reference(app, make_user, monkey
     with app.app_context():
         numbers = sorted(db.session.scalars(sa.select(Case.number)))
     assert numbers == list(range(1, COUNSELLORS * CASES_EACH + 1))
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_new_case_waits_for_a_locked_centre_instead_of_deadlocking(
+    app, make_user, centre, monkeypatch
+):
+    """A release approval locks its centre's row, then appends its audit entry. A new case
+    must take its locks in the same order (the centre, which its foreign key needs, then the
+    audit log): taken the other way round, each waits for the other and PostgreSQL aborts
+    one of them as a deadlock (a retry would hide it, so one attempt is allowed)."""
+    monkeypatch.setattr(operations, "_REFERENCE_ATTEMPTS", 1)
+    user = make_user(Role.COUNSELLOR)
+    centre_locked = threading.Event()
+    failures: list[BaseException] = []
+
+    def approve_like_a_release() -> None:
+        try:
+            with app.app_context():
+                db.session.execute(
+                    sa.select(Centre.id).where(Centre.id == centre).with_for_update()
+                )
+                centre_locked.set()
+                time.sleep(0.5)  # the new case starts meanwhile and waits for a lock
+                audit.lock_appends(db.session)
+                db.session.commit()
+        except BaseException as exc:  # reported by the assertion below
+            failures.append(exc)
+
+    def create() -> None:
+        try:
+            centre_locked.wait(timeout=30)
+            with acting_as(app, user.id) as actor:
+                operations.create_case(actor, {"client": {"pseudonym": "Amsel"}})
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=approve_like_a_release), threading.Thread(target=create)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert failures == []
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1

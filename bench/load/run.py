@@ -53,7 +53,7 @@ from servicestelle.extensions import db
 from servicestelle.reports import operations as reports
 from servicestelle.roles import Role
 from servicestelle.stats.periods import Period
-from tests.support import releases
+from tests.support import postgres, releases
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -583,6 +583,10 @@ def statements_table(rows: list[Any], requests: int, top: int) -> str:
 
 def run(args: argparse.Namespace) -> str:
     if args.pg_statements:
+        if os.environ.get(postgres.ENV_URL):
+            raise SystemExit(
+                f"--pg-statements starts a cluster of its own; unset {postgres.ENV_URL}"
+            )
         os.environ["SERVICESTELLE_TEST_POSTGRESQL_OPTIONS"] = PG_STATEMENTS_OPTIONS
     server_db = instances.postgres_server()
     if isinstance(server_db, str):

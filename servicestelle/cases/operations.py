@@ -29,6 +29,7 @@ from servicestelle.cases import indexes, statistics, vault
 from servicestelle.cases import payload as payload_rules
 from servicestelle.cases.access import OBJECT_TYPE, CaseAccess
 from servicestelle.cases.models import Case, CaseMember
+from servicestelle.centres.models import Centre
 from servicestelle.centres.operations import DISTRICT_CODE
 from servicestelle.centres.queries import get_district_by_code
 from servicestelle.database import rowcount
@@ -111,7 +112,15 @@ def _next_number(centre_id: int, year: int) -> int:
     # transaction anyway: a parallel creation waits here for the commit and then reads the
     # number taken, instead of drawing the same one and failing at the insert. (Drawing
     # first and retrying ran out of attempts with two server processes under load:
-    # bench/load, 25 of 924 new cases refused.)
+    # bench/load, 25 of 924 new cases refused.) The centre's row is key-share locked
+    # before, as the case's foreign key would lock it at the insert: the order stays centre,
+    # then audit log, as in a release approval (which locks the centre and then appends), so
+    # the two cannot deadlock.
+    db.session.execute(
+        sa.select(Centre.id)
+        .where(Centre.id == centre_id)
+        .with_for_update(read=True, key_share=True)
+    )
     audit.lock_appends(db.session)
     highest = db.session.scalar(
         sa.select(sa.func.max(Case.number)).where(Case.centre_id == centre_id, Case.year == year)
