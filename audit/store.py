@@ -166,6 +166,12 @@ _LOCK = (
     .where(audit_append_lock.c.id == LOCK_ROW_ID)
     .values(appends=audit_append_lock.c.appends + 1)
 )
+#: The same row lock (on SQLite the database's write lock) without counting an append.
+_LOCK_ONLY = (
+    sa.update(audit_append_lock)
+    .where(audit_append_lock.c.id == LOCK_ROW_ID)
+    .values(appends=audit_append_lock.c.appends)
+)
 _HEAD = (
     sa.select(audit_entry.c.seq, audit_entry.c.entry_hash)
     .order_by(audit_entry.c.seq.desc())
@@ -178,8 +184,8 @@ if tuple(field.name for field in dataclasses.fields(Entry)) != _COLUMN_NAMES:  #
     raise RuntimeError("audit_entry's columns and Entry's fields are out of order")
 
 
-def _lock_for_append(executor: Executor) -> None:
-    locked = executor.execute(_LOCK)
+def _lock_for_append(executor: Executor, statement: sa.Update = _LOCK) -> None:
+    locked = executor.execute(statement)
     if getattr(locked, "rowcount", 0) != 1:
         raise AuditError("the audit_append_lock row is missing; run the database migrations")
 
@@ -190,8 +196,9 @@ def lock_appends(executor: Executor) -> None:
     For a caller that decides *whether* to append from what it reads first: with the lock
     taken before the read, a second process doing the same waits, then reads the first one's
     committed result, instead of both deciding alike (and the second failing on a duplicate).
+    The counter is left alone: it counts appends, one per entry.
     """
-    _lock_for_append(executor)
+    _lock_for_append(executor, _LOCK_ONLY)
 
 
 def head(executor: Executor) -> tuple[int, str]:
