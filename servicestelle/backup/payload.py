@@ -59,16 +59,6 @@ class Manifest:
             signing_key_id=signing_key_id,
         )
 
-    def counted(self) -> tuple[int, int, int, int, str]:
-        """The counts and the audit head, as ``Facts.counted`` gives them of a database."""
-        return (
-            self.cases,
-            self.case_keys,
-            self.stats_records,
-            self.audit_entries,
-            self.audit_head_hash,
-        )
-
     def encode(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True).encode("ascii")
 

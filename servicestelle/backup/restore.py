@@ -297,7 +297,7 @@ def check_restored(
     restore is done by now: a difference is reported in the result, never raised)."""
     facts = snapshot.read_facts(connection)
     verification = audit.verify(connection, public_key)
-    matches = facts.counted() == manifest.counted()
+    matches = snapshot.counted(facts) == snapshot.counted(manifest)
     return Checked(facts, verification, _unreadable_keys(connection, keyring), matches)
 
 

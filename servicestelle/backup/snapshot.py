@@ -33,15 +33,15 @@ class Facts:
     audit_head_seq: int
     audit_head_hash: str
 
-    def counted(self) -> tuple[int, int, int, int, str]:
-        """What a restore must find again: the counts and the audit head."""
-        return (
-            self.cases,
-            self.case_keys,
-            self.stats_records,
-            self.audit_entries,
-            self.audit_head_hash,
-        )
+
+#: What a restore must find again of the manifest (which has the same fields): the counts
+#: and the audit head.
+COUNTED = ("cases", "case_keys", "stats_records", "audit_entries", "audit_head_hash")
+
+
+def counted(record: object) -> tuple[object, ...]:
+    """The ``COUNTED`` fields of a ``Facts`` or a backup's ``Manifest``, to compare them."""
+    return tuple(getattr(record, name) for name in COUNTED)
 
 
 def _count(connection: sa.Connection, table: str) -> int:
