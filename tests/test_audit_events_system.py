@@ -31,6 +31,7 @@ from tests.support.audit_log import (
     request_id,
 )
 from tests.support.statements import captured
+from tests.support.threads import run_together
 
 # --- checkpoints --------------------------------------------------------------------------
 
@@ -192,22 +193,12 @@ def test_two_processes_starting_together_record_the_settings_once(app, monkeypat
         audit_trail.signing_key()  # as `servicestelle init` does before any start
     monkeypatch.setattr(settings_audit, "get_fact", get_fact_at_the_barrier)
     results: list[list[str]] = []
-    failures: list[BaseException] = []
 
     def start() -> None:
-        try:
-            with app.app_context():
-                results.append(settings_audit.record_changes())
-        except BaseException as exc:  # reported below, with the other thread's result
-            failures.append(exc)
+        with app.app_context():
+            results.append(settings_audit.record_changes())
 
-    threads = [threading.Thread(target=start) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert failures == []
+    assert run_together(start, start) == []
     assert sorted(len(changed) for changed in results)[0] == 0  # the second found them stored
     assert "secret_key" in max(results, key=len)
     changes = entries(app, action="system:settings:change")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from servicestelle.centres.models import Centre
 from servicestelle.extensions import db
 from servicestelle.roles import Role
 from tests.support.cases import acting_as
+from tests.support.threads import run_together
 
 COUNSELLORS = 6
 CASES_EACH = 3
@@ -31,24 +33,14 @@ def test_parallel_creations_never_draw_the_same_reference(app, make_user, monkey
     monkeypatch.setattr(operations, "_REFERENCE_ATTEMPTS", 1)
     users = [make_user(Role.COUNSELLOR) for _ in range(COUNSELLORS)]
     start = threading.Barrier(COUNSELLORS)
-    failures: list[BaseException] = []
 
     def work(user_id: int) -> None:
-        try:
-            start.wait(timeout=30)
-            for _ in range(CASES_EACH):
-                with acting_as(app, user_id) as user:
-                    operations.create_case(user, {"client": {"pseudonym": "Amsel"}})
-        except BaseException as exc:  # reported by the assertion below
-            failures.append(exc)
+        start.wait(timeout=30)
+        for _ in range(CASES_EACH):
+            with acting_as(app, user_id) as user:
+                operations.create_case(user, {"client": {"pseudonym": "Amsel"}})
 
-    threads = [threading.Thread(target=work, args=(user.id,)) for user in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert failures == []
+    assert run_together(*(partial(work, user.id) for user in users), timeout=120) == []
     with app.app_context():
         numbers = sorted(db.session.scalars(sa.select(Case.number)))
     assert numbers == list(range(1, COUNSELLORS * CASES_EACH + 1))
@@ -65,35 +57,20 @@ def test_a_new_case_waits_for_a_locked_centre_instead_of_deadlocking(
     monkeypatch.setattr(operations, "_REFERENCE_ATTEMPTS", 1)
     user = make_user(Role.COUNSELLOR)
     centre_locked = threading.Event()
-    failures: list[BaseException] = []
 
     def approve_like_a_release() -> None:
-        try:
-            with app.app_context():
-                db.session.execute(
-                    sa.select(Centre.id).where(Centre.id == centre).with_for_update()
-                )
-                centre_locked.set()
-                time.sleep(0.5)  # the new case starts meanwhile and waits for a lock
-                audit.lock_appends(db.session)
-                db.session.commit()
-        except BaseException as exc:  # reported by the assertion below
-            failures.append(exc)
+        with app.app_context():
+            db.session.execute(sa.select(Centre.id).where(Centre.id == centre).with_for_update())
+            centre_locked.set()
+            time.sleep(0.5)  # the new case starts meanwhile and waits for a lock
+            audit.lock_appends(db.session)
+            db.session.commit()
 
     def create() -> None:
-        try:
-            centre_locked.wait(timeout=30)
-            with acting_as(app, user.id) as actor:
-                operations.create_case(actor, {"client": {"pseudonym": "Amsel"}})
-        except BaseException as exc:
-            failures.append(exc)
+        centre_locked.wait(timeout=30)
+        with acting_as(app, user.id) as actor:
+            operations.create_case(actor, {"client": {"pseudonym": "Amsel"}})
 
-    threads = [threading.Thread(target=approve_like_a_release), threading.Thread(target=create)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert failures == []
+    assert run_together(approve_like_a_release, create) == []
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
